@@ -30,6 +30,7 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Predicate;
 
 /**
  * Decodes one Kata agent span payload, the {@code serde_json} form of the Rust {@code
@@ -83,7 +84,8 @@ import java.util.Objects;
  * absent; a {@code "queue"} may be {@code null} (0.17) or an array (older); {@code "status_code"}
  * may be the variant index 0/1/2; Resource {@code "schema_url"} and an {@code
  * "instrumentation_lib"} object ({@code name}, {@code version}, {@code schema_url}) are read if
- * present. Unknown fields are ignored.
+ * present. Unknown fields are ignored. Resource attributes whose key OTel Java's {@code Resource}
+ * refuses (not ASCII, empty, or over 255 characters) are dropped.
  *
  * <p>Thread-safe: one decoder may serve many connections.
  */
@@ -197,6 +199,9 @@ public final class KataSpanDecoder {
           e);
     } catch (IOException e) {
       throw new KataFrameException("kata span payload could not be read: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      // Defence in depth: an OTel builder refusing a value must close one connection, not more.
+      throw new KataFrameException("kata span payload could not be decoded: " + e, e);
     }
   }
 
@@ -675,7 +680,9 @@ public final class KataSpanDecoder {
       p.nextToken();
       switch (field) {
         case "attrs":
-          readValueMap(p, "resource.attrs", builder);
+          // OTel Java's Resource accepts only ASCII keys of 1 to 255 characters and throws on
+          // others; a Rust resource may hold any key. Such attributes are dropped, not the span.
+          readValueMap(p, "resource.attrs", builder, KataSpanDecoder::isResourceKey);
           break;
         case "schema_url":
           schemaUrl = readOptionalString(p, "resource.schema_url");
@@ -727,12 +734,33 @@ public final class KataSpanDecoder {
   /** {key: Value, ...}: a HashMap or BTreeMap keyed by Key, a newtype over a string. */
   private static void readValueMap(JsonParser p, String path, AttributesBuilder builder)
       throws IOException {
+    readValueMap(p, path, builder, key -> true);
+  }
+
+  private static void readValueMap(
+      JsonParser p, String path, AttributesBuilder builder, Predicate<String> keep)
+      throws IOException {
     expectObject(p, path, "an object of key: Value");
     while (nextField(p, path)) {
       String key = p.currentName();
       p.nextToken();
-      put(builder, key, readValue(p, path + "." + key));
+      Typed value = readValue(p, path + "." + key);
+      if (keep.test(key)) {
+        put(builder, key, value);
+      }
     }
+  }
+
+  private static boolean isResourceKey(String key) {
+    if (key.isEmpty() || key.length() > 255) {
+      return false;
+    }
+    for (int i = 0; i < key.length(); i++) {
+      if (key.charAt(i) > 0x7F) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Vec&lt;KeyValue&gt;: [{"key": string, "value": Value}, ...]. */

@@ -230,6 +230,19 @@ class KataSpanDecoderTest {
   }
 
   @Test
+  void dropsResourceAttributeWhoseKeyOtelJavaRefuses() throws Exception {
+    SpanData span =
+        decode(
+            root(
+                "resource",
+                "{\"attrs\":{\"clé\":{\"String\":\"x\"},\"ok\":{\"I64\":1},\"\":{\"Bool\":true}}}"));
+    assertEquals(1L, span.getResource().getAttribute(longKey("ok")));
+    assertEquals(null, span.getResource().getAttribute(stringKey("clé")));
+    assertEquals("kata-agent", span.getResource().getAttribute(stringKey("service.name")));
+    assertEquals(2, span.getResource().getAttributes().size());
+  }
+
+  @Test
   void acceptsStatusCodeAsVariantIndex() throws Exception {
     SpanData span =
         decode(
