@@ -87,6 +87,12 @@ import java.util.function.Predicate;
  * present. Unknown fields are ignored. Resource attributes whose key OTel Java's {@code Resource}
  * refuses (not ASCII, empty, or over 255 characters) are dropped.
  *
+ * <p>Caution, unresolved: every kata-containers version we could read ({@code
+ * src/agent/vsock-exporter/src/lib.rs}, {@code src/tools/trace-forwarder/src/handler.rs}) encodes
+ * the payload with {@code bincode::serialize}, not {@code serde_json}, against {@code
+ * opentelemetry} 0.14. This class implements the serde_json form as specified for this project; the
+ * field order and shapes above are the same serde data model a bincode reader would follow.
+ *
  * <p>Thread-safe: one decoder may serve many connections.
  */
 public final class KataSpanDecoder {
