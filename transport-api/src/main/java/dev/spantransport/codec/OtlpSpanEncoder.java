@@ -268,9 +268,9 @@ public final class OtlpSpanEncoder {
       input = new SpanData[capacity];
       ordered = new SpanData[capacity];
       spanGroup = new int[capacity];
-    } else {
+    } else if (spanCount > n) {
       // drop references to the spans of an earlier, larger batch
-      Arrays.fill(ordered, n, Math.min(ordered.length, spanCount), null);
+      Arrays.fill(ordered, n, spanCount, null);
     }
     if (spans instanceof List && spans instanceof RandomAccess) {
       List<SpanData> list = (List<SpanData>) spans;
@@ -408,7 +408,8 @@ public final class OtlpSpanEncoder {
 
   private int sizeString(String s) {
     int encoded = Utf8.encodedLength(s);
-    slots[reserve()] = encoded;
+    int slot = reserve();
+    slots[slot] = encoded;
     int length = Utf8.byteLength(encoded);
     return varintSize(length) + length;
   }
@@ -540,7 +541,8 @@ public final class OtlpSpanEncoder {
     traceStateSizer.first = true;
     traceState.forEach(traceStateSizer);
     int length = traceStateSizer.bytes;
-    slots[reserve()] = length;
+    int slot = reserve();
+    slots[slot] = length;
     return varintSize(length) + length;
   }
 
