@@ -29,9 +29,30 @@ import java.util.Objects;
 import java.util.function.Predicate;
 
 /**
- * Decodes one Kata agent span payload, the {@code serde_json} form of the Rust {@code
- * opentelemetry} 0.17 crate's {@code sdk::export::trace::SpanData} (feature {@code serialize}),
- * into an OpenTelemetry Java {@link SpanData}.
+ * Decodes one Kata agent span payload into an OpenTelemetry Java {@link SpanData}. Two wire forms
+ * of the Rust {@code opentelemetry} crate's {@code sdk::export::trace::SpanData} (feature {@code
+ * serialize}) are accepted, and {@link #decode} tells them apart by themselves:
+ *
+ * <ul>
+ *   <li><b>bincode</b>: what the agent really sends. kata-containers' {@code
+ *       src/agent/vsock-exporter/src/lib.rs} writes {@code bincode::serialize(&span)} (bincode
+ *       1.3.3: little-endian, fixed-width integers) of the opentelemetry <b>0.14</b> {@code
+ *       SpanData}. The layout, field by field and with its Rust sources, is in {@code
+ *       forwarder/KATA-FORMAT.md}. It is read by {@code internal.KataBincodeReader}: every length
+ *       prefix is checked against the bytes left before anything is allocated, enum indices, bools
+ *       and Option tags are validated, UTF-8 is checked, and trailing bytes are rejected.
+ *   <li><b>serde_json</b> of the 0.16/0.17 shape described below. It is kept for tools that dump
+ *       spans as JSON.
+ * </ul>
+ *
+ * <p>Format rule: a payload whose first byte that is not whitespace is {@code '{'} is read as
+ * JSON, falling back to bincode if that fails; any other payload is read as bincode. See {@link
+ * #decode} for why this is safe.
+ *
+ * <p>Both forms map to OTel Java by the same rules ({@code internal.RustSpanMapping}): ids, flags,
+ * trace state (front first), remote flag, kind, name, times, attributes of every Value type
+ * including arrays, events, links, status (a message only for Error), resource (plus a default
+ * {@code service.name}), instrumentation scope if present, and total counts = recorded + dropped.
  *
  * <h2>The serde shape</h2>
  *
@@ -82,12 +103,6 @@ import java.util.function.Predicate;
  * "instrumentation_lib"} object ({@code name}, {@code version}, {@code schema_url}) are read if
  * present. Unknown fields are ignored. Resource attributes whose key OTel Java's {@code Resource}
  * refuses (not ASCII, empty, or over 255 characters) are dropped.
- *
- * <p>Caution, unresolved: every kata-containers version we could read ({@code
- * src/agent/vsock-exporter/src/lib.rs}, {@code src/tools/trace-forwarder/src/handler.rs}) encodes
- * the payload with {@code bincode::serialize}, not {@code serde_json}, against {@code
- * opentelemetry} 0.14. This class implements the serde_json form as specified for this project; the
- * field order and shapes above are the same serde data model a bincode reader would follow.
  *
  * <p>Thread-safe: one decoder may serve many connections.
  */
