@@ -1,0 +1,158 @@
+package dev.spantransport.vsock.socket.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spantransport.spi.Endpoint;
+import dev.spantransport.spi.PeerAttributes;
+import dev.spantransport.spi.PeerIdentity;
+import dev.spantransport.vsock.socket.SocketFiles;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Tests shared by the unix and hvsock transports, run for each Unix socket implementation. */
+abstract class UnixSocketContract extends SpanTransportContract {
+
+  @TempDir Path dir;
+  private int next;
+
+  abstract UnixSockets.Impl impl();
+
+  /** A fresh endpoint whose listener uses a socket file in {@link #dir}. */
+  abstract Endpoint endpointIn(Path dir, String name);
+
+  @Override
+  Endpoint endpoint() {
+    return endpointIn(dir, "s" + (next++) + ".sock");
+  }
+
+  static Path socketFile(Endpoint endpoint) {
+    return SocketFiles.socketFile(endpoint).orElseThrow();
+  }
+
+  @Override
+  void checkPeer(PeerIdentity identity, Endpoint endpoint) {
+    assertEquals(
+        socketFile(endpoint).toString(), identity.attributes().get(PeerAttributes.SOCKET_PATH));
+    try {
+      if (impl() == UnixSockets.Impl.JUNIXSOCKET) {
+        long uid = ((Number) Files.getAttribute(dir, "unix:uid")).longValue();
+        long gid = ((Number) Files.getAttribute(dir, "unix:gid")).longValue();
+        assertEquals(ProcessHandle.current().pid(), identity.attributes().get(PeerAttributes.PID));
+        assertEquals(uid, identity.attributes().get(PeerAttributes.UID));
+        assertEquals(gid, identity.attributes().get(PeerAttributes.GID));
+        assertNull(identity.attributes().get(PeerAttributes.USER));
+      } else {
+        assertEquals(Files.getOwner(dir).getName(), identity.attributes().get(PeerAttributes.USER));
+        assertNull(identity.attributes().get(PeerAttributes.PID));
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void replacesStaleSocketFileLeftByDeadListener() throws IOException {
+    Endpoint endpoint = endpoint();
+    Path file = socketFile(endpoint);
+    ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    dead.bind(UnixDomainSocketAddress.of(file));
+    dead.close(); // the JDK leaves the file behind, as a crashed listener would
+    assertTrue(Files.exists(file));
+
+    try (ServerSocketChannel server = transport().listen(endpoint);
+        SocketChannel client = transport().connect(endpoint, TIMEOUT);
+        SocketChannel accepted = server.accept()) {
+      assertNotNull(accepted);
+      writeFully(client, new byte[] {42});
+      assertEquals(42, readFully(accepted, 1)[0]);
+    }
+  }
+
+  @Test
+  void refusesToTakeOverLiveSocket() throws IOException {
+    Endpoint endpoint = endpoint();
+    Path file = socketFile(endpoint);
+    try (ServerSocketChannel live = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      live.bind(UnixDomainSocketAddress.of(file));
+      IOException e = assertThrows(IOException.class, () -> transport().listen(endpoint));
+      assertEquals(
+          "cannot listen on "
+              + endpoint
+              + ": another process is accepting connections on "
+              + file
+              + " (it is left untouched)",
+          e.getMessage());
+      // Still the live listener's socket: a new client reaches it.
+      try (SocketChannel probe = live.accept();
+          SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(file));
+          SocketChannel accepted = live.accept()) {
+        assertNotNull(probe);
+        writeFully(client, new byte[] {7});
+        assertEquals(7, readFully(accepted, 1)[0]);
+      }
+    }
+  }
+
+  @Test
+  void refusesToDeleteFileThatIsNotSocket() throws IOException {
+    Endpoint endpoint = endpoint();
+    Path file = socketFile(endpoint);
+    Files.writeString(file, "precious");
+    IOException e = assertThrows(IOException.class, () -> transport().listen(endpoint));
+    assertEquals(
+        "cannot listen on "
+            + endpoint
+            + ": "
+            + file
+            + " exists and is not a socket (it is left untouched)",
+        e.getMessage());
+    assertEquals("precious", Files.readString(file, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void createsSocketFileReadableAndWritableByOwnerOnly() throws IOException {
+    Endpoint endpoint = endpoint();
+    try (ServerSocketChannel server = transport().listen(endpoint)) {
+      assertEquals(SocketFiles.OWNER_ONLY, Files.getPosixFilePermissions(socketFile(endpoint)));
+    }
+  }
+
+  @Test
+  void listenInMissingDirectoryNamesTheEndpoint() {
+    Endpoint endpoint = endpointIn(dir.resolve("missing"), "x.sock");
+    IOException e = assertThrows(IOException.class, () -> transport().listen(endpoint));
+    assertTrue(e.getMessage().startsWith("cannot listen on " + endpoint + ": "), e.getMessage());
+  }
+
+  @Test
+  void connectToMissingSocketNamesTheEndpoint() {
+    Endpoint endpoint = endpoint();
+    IOException e = assertThrows(IOException.class, () -> transport().connect(endpoint, TIMEOUT));
+    assertTrue(e.getMessage().startsWith("cannot connect to " + endpoint + ": "), e.getMessage());
+  }
+
+  @Test
+  void socketFileAfterCloseIsGoneOrReplaceable() throws IOException {
+    Endpoint endpoint = endpoint();
+    transport().listen(endpoint).close();
+    if (impl() == UnixSockets.Impl.JUNIXSOCKET) {
+      assertFalse(Files.exists(socketFile(endpoint)), "deleted on close");
+    }
+    try (ServerSocketChannel again = transport().listen(endpoint)) {
+      assertTrue(Files.exists(socketFile(endpoint)));
+    }
+  }
+}
