@@ -32,13 +32,16 @@ import org.newsclub.net.unix.AFUNIXSocketCredentials;
  * <p>Two implementations, chosen once per transport instance:
  *
  * <ul>
- *   <li>{@link Impl#JUNIXSOCKET} (the default when junixsocket's native library loads): the
- *       listener deletes its socket file on close, and the peer identity carries the peer's pid,
- *       uid and gid from {@code SO_PEERCRED}.
- *   <li>{@link Impl#JDK} (fallback, JDK 16+ Unix channels, no native code): the peer identity
- *       carries the peer's user name only (the JDK exposes {@code SO_PEERCRED} as user and group
- *       principals, without pid or numeric ids), and the socket file stays after close; the next
- *       listen on the path removes it as stale.
+ *   <li>{@link Impl#JDK} (the default, JDK 16+ Unix channels, no native code): selected with the
+ *       JDK's epoll selector, which scales to thousands of guests; the peer identity carries the
+ *       peer's user name only (the JDK exposes {@code SO_PEERCRED} as user and group principals,
+ *       without pid or numeric ids), and the socket file stays after close; the next listen on the
+ *       path removes it as stale.
+ *   <li>{@link Impl#JUNIXSOCKET} (opt-in with the system property {@value #IMPL_PROPERTY}{@code
+ *       =junixsocket}, when junixsocket's native library loads): the peer identity carries the
+ *       peer's pid, uid and gid from {@code SO_PEERCRED} and the listener deletes its socket file
+ *       on close, but junixsocket's selector polls every registered channel on each wake-up, so it
+ *       suits tens of guests rather than thousands.
  * </ul>
  *
  * <p>Listening on a path that exists: if it is a socket that refuses connections (its listener
@@ -51,6 +54,11 @@ import org.newsclub.net.unix.AFUNIXSocketCredentials;
  */
 final class UnixSockets {
 
+  /**
+   * System property selecting the Unix socket implementation: {@code jdk} or {@code junixsocket}.
+   */
+  static final String IMPL_PROPERTY = "dev.spantransport.unix.impl";
+
   /** Which Unix socket implementation a transport uses. */
   enum Impl {
     /** junixsocket's AF_UNIX channels: pid/uid/gid peer credentials, delete on close. */
@@ -58,8 +66,13 @@ final class UnixSockets {
     /** The JDK's Unix domain channels: peer user name only, file left after close. */
     JDK;
 
-    /** junixsocket when its native library loads here, otherwise the JDK. */
+    /**
+     * The JDK, unless {@value #IMPL_PROPERTY} asks for junixsocket and its native library loads.
+     */
     static Impl preferred() {
+      if (!"junixsocket".equals(System.getProperty(IMPL_PROPERTY))) {
+        return JDK;
+      }
       try {
         return AFSocket.isSupported() ? JUNIXSOCKET : JDK;
       } catch (RuntimeException | LinkageError e) {
