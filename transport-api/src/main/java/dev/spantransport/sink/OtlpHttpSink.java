@@ -1,0 +1,271 @@
+package dev.spantransport.sink;
+
+import dev.spantransport.codec.MalformedPayloadException;
+import dev.spantransport.codec.OtlpResourceRewriter;
+import dev.spantransport.sink.internal.GuestResources;
+import dev.spantransport.sink.internal.RateLimitedLogger;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A {@link SpanSink} that forwards each batch's raw OTLP bytes to an OTLP/HTTP collector ({@code
+ * POST <endpoint>/v1/traces}, {@code Content-Type: application/x-protobuf}) without decoding them
+ * into spans.
+ *
+ * <p>The only change made to the bytes is the guest identity: each resource gets the batch's
+ * {@linkplain SpanBatch#identity() identity attributes} and loses payload attributes under {@code
+ * spantransport.peer.}. That rewrite happens inside {@link #accept}, which copies the payload, so
+ * the batch view is not kept.
+ *
+ * <p>Requests go through the JDK {@link HttpClient}, asynchronously. A request that fails with a
+ * connection error or a retryable status (429, 502, 503, 504) is retried with exponential backoff
+ * and full jitter, until {@linkplain OtlpHttpSinkBuilder#setMaxAttempts max attempts} or the
+ * {@linkplain OtlpHttpSinkBuilder#setMaxRetryDuration retry deadline} is reached. At most {@link
+ * OtlpHttpSinkBuilder#setMaxConcurrentRequests max concurrent requests} are in flight; when they
+ * are, {@link #accept} fails at once so the receiver tells the guest to resend later (backpressure)
+ * instead of queueing without bound.
+ */
+public final class OtlpHttpSink implements SpanSink {
+
+  private static final Logger baseLogger = Logger.getLogger(OtlpHttpSink.class.getName());
+  private static final RateLimitedLogger logger = new RateLimitedLogger(baseLogger, 5, 60_000);
+
+  private final OtlpHttpSinkBuilder config;
+  private final URI uri;
+  private final HttpClient client;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicBoolean shutdown = new AtomicBoolean();
+  private final AtomicLong rejectedBusy = new AtomicLong();
+  private final Set<CompletableResultCode> pending = ConcurrentHashMap.newKeySet();
+
+  OtlpHttpSink(OtlpHttpSinkBuilder config) {
+    this.config = config;
+    this.uri = URI.create(config.tracesUrl());
+    this.client =
+        HttpClient.newBuilder()
+            .connectTimeout(config.connectTimeout())
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+  }
+
+  /**
+   * Returns a builder with the defaults: endpoint {@value OtlpHttpSinkBuilder#DEFAULT_ENDPOINT}, 10
+   * s timeout, 5 attempts, 64 concurrent requests.
+   *
+   * @return a new builder
+   */
+  public static OtlpHttpSinkBuilder builder() {
+    return new OtlpHttpSinkBuilder();
+  }
+
+  /**
+   * Rewrites the identity into the payload and starts the POST. Fails at once if the sink is shut
+   * down, all request slots are busy, or the payload is malformed.
+   */
+  @Override
+  public CompletableResultCode accept(SpanBatch batch) {
+    if (shutdown.get()) {
+      return CompletableResultCode.ofFailure();
+    }
+    if (inFlight.incrementAndGet() > config.maxConcurrentRequests()) {
+      release();
+      long busy = rejectedBusy.incrementAndGet();
+      logger.log(
+          Level.FINE,
+          "all "
+              + config.maxConcurrentRequests()
+              + " request slots busy, refusing batch "
+              + batch.sequence()
+              + " from "
+              + batch.peer()
+              + " (refused so far: "
+              + busy
+              + ")");
+      return CompletableResultCode.ofFailure();
+    }
+    byte[] body;
+    try {
+      body =
+          OtlpResourceRewriter.rewrite(
+              batch.buffer(),
+              batch.offset(),
+              batch.length(),
+              GuestResources::isReservedKey,
+              batch.identity());
+    } catch (MalformedPayloadException | RuntimeException e) {
+      release();
+      logger.log(
+          Level.WARNING,
+          "cannot rewrite batch " + batch.sequence() + " from " + batch.peer() + ": " + e,
+          null);
+      return CompletableResultCode.ofFailure();
+    }
+    CompletableResultCode result = new CompletableResultCode();
+    pending.add(result);
+    long deadline = System.nanoTime() + config.maxRetryDuration().toNanos();
+    send(body, 1, deadline, result);
+    return result;
+  }
+
+  private void send(byte[] body, int attempt, long deadlineNanos, CompletableResultCode result) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri)
+            .timeout(config.timeout())
+            .header("Content-Type", "application/x-protobuf")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    for (Map.Entry<String, String> header : config.headers().entrySet()) {
+      request.header(header.getKey(), header.getValue());
+    }
+    CompletableFuture<HttpResponse<byte[]>> response;
+    try {
+      response = client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (RuntimeException e) {
+      finish(result, false, "cannot send request: " + e);
+      return;
+    }
+    response.whenComplete(
+        (resp, error) -> onResponse(body, attempt, deadlineNanos, result, resp, error));
+  }
+
+  private void onResponse(
+      byte[] body,
+      int attempt,
+      long deadlineNanos,
+      CompletableResultCode result,
+      HttpResponse<byte[]> response,
+      Throwable error) {
+    String problem;
+    long retryAfterNanos = -1;
+    if (error == null) {
+      int status = response.statusCode();
+      if (status >= 200 && status < 300) {
+        finish(result, true, null);
+        return;
+      }
+      problem = "HTTP " + status + bodySnippet(response.body());
+      if (!isRetryable(status)) {
+        finish(result, false, problem + " (not retryable)");
+        return;
+      }
+      retryAfterNanos = retryAfterNanos(response);
+    } else {
+      Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+      if (!(cause instanceof IOException)) {
+        finish(result, false, "request failed: " + cause);
+        return;
+      }
+      problem = "request failed: " + cause;
+    }
+    if (attempt >= config.maxAttempts() || shutdown.get()) {
+      finish(result, false, problem + " (gave up after " + attempt + " attempts)");
+      return;
+    }
+    long delayNanos = Math.max(backoffNanos(attempt), retryAfterNanos);
+    if (System.nanoTime() + delayNanos > deadlineNanos) {
+      finish(result, false, problem + " (retry deadline reached after " + attempt + " attempts)");
+      return;
+    }
+    Executor delayed = CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS);
+    delayed.execute(() -> send(body, attempt + 1, deadlineNanos, result));
+  }
+
+  private long backoffNanos(int attempt) {
+    double cap =
+        Math.min(
+            config.maxBackoff().toNanos(),
+            config.initialBackoff().toNanos() * Math.pow(config.backoffMultiplier(), attempt - 1));
+    // Full jitter: uniformly between 0 and the capped exponential value.
+    return (long) (ThreadLocalRandom.current().nextDouble() * cap);
+  }
+
+  private long retryAfterNanos(HttpResponse<byte[]> response) {
+    Optional<String> value = response.headers().firstValue("Retry-After");
+    if (value.isEmpty()) {
+      return -1;
+    }
+    try {
+      long seconds = Long.parseLong(value.get().trim());
+      return Math.min(TimeUnit.SECONDS.toNanos(seconds), config.maxBackoff().toNanos());
+    } catch (NumberFormatException e) {
+      return -1; // an HTTP date; fall back to our own backoff
+    }
+  }
+
+  static boolean isRetryable(int status) {
+    return status == 429 || status == 502 || status == 503 || status == 504;
+  }
+
+  private static String bodySnippet(byte[] body) {
+    if (body == null || body.length == 0) {
+      return "";
+    }
+    int n = Math.min(body.length, 200);
+    return ": " + new String(body, 0, n, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  private void finish(CompletableResultCode result, boolean success, String problem) {
+    release();
+    pending.remove(result);
+    if (success) {
+      result.succeed();
+    } else {
+      logger.log(Level.WARNING, "OTLP/HTTP export to " + uri + " failed: " + problem);
+      result.fail();
+    }
+  }
+
+  private void release() {
+    inFlight.decrementAndGet();
+  }
+
+  /** Returns the number of requests currently in flight, retries included. */
+  public int inFlightRequests() {
+    return Math.max(0, inFlight.get());
+  }
+
+  /**
+   * Refuses new batches and completes when the requests in flight now have finished (their retries
+   * stop at the next failure). A second call succeeds at once.
+   */
+  @Override
+  public CompletableResultCode shutdown() {
+    if (!shutdown.compareAndSet(false, true)) {
+      baseLogger.log(Level.INFO, "shutdown called twice; ignoring");
+      return CompletableResultCode.ofSuccess();
+    }
+    return flush();
+  }
+
+  /** Completes when every request in flight now has finished, successfully or not. */
+  @Override
+  public CompletableResultCode flush() {
+    CompletableResultCode all = CompletableResultCode.ofAll(new ArrayList<>(pending));
+    CompletableResultCode result = new CompletableResultCode();
+    all.whenComplete(result::succeed);
+    return result;
+  }
+
+  @Override
+  public String toString() {
+    return "OtlpHttpSink" + config.describe();
+  }
+}

@@ -1,0 +1,82 @@
+package dev.spantransport.sink.internal;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A logger that lets at most a burst of records through per period and counts the rest, so that a
+ * flood of bad peers cannot flood the log. The first record after a suppressed stretch says how
+ * many were dropped.
+ *
+ * <p>This class is internal and may change without notice.
+ */
+public final class RateLimitedLogger {
+
+  private final Logger logger;
+  private final long periodNanos;
+  private final int burst;
+  private final Object lock = new Object();
+  private final AtomicLong suppressed = new AtomicLong();
+  private long windowStart = System.nanoTime();
+  private int inWindow;
+
+  /**
+   * Creates a logger that lets {@code burst} records through per {@code periodMillis}.
+   *
+   * @param logger where records go
+   * @param burst records allowed per period; at least 1
+   * @param periodMillis the period in milliseconds; at least 1
+   */
+  public RateLimitedLogger(Logger logger, int burst, long periodMillis) {
+    if (burst < 1) {
+      throw new IllegalArgumentException("burst must be at least 1: " + burst);
+    }
+    if (periodMillis < 1) {
+      throw new IllegalArgumentException("periodMillis must be at least 1: " + periodMillis);
+    }
+    this.logger = logger;
+    this.burst = burst;
+    this.periodNanos = periodMillis * 1_000_000L;
+  }
+
+  /**
+   * Logs {@code message} (and {@code thrown}, if not null) unless the rate is exceeded.
+   *
+   * @param level the level
+   * @param message the message
+   * @param thrown the cause, or null
+   */
+  public void log(Level level, String message, Throwable thrown) {
+    if (!logger.isLoggable(level)) {
+      return;
+    }
+    long dropped;
+    synchronized (lock) {
+      long now = System.nanoTime();
+      if (now - windowStart >= periodNanos) {
+        windowStart = now;
+        inWindow = 0;
+      }
+      if (inWindow >= burst) {
+        suppressed.incrementAndGet();
+        return;
+      }
+      inWindow++;
+      dropped = suppressed.getAndSet(0);
+    }
+    String text =
+        dropped == 0 ? message : message + " (" + dropped + " similar messages suppressed)";
+    logger.log(level, text, thrown);
+  }
+
+  /**
+   * Logs {@code message} unless the rate is exceeded.
+   *
+   * @param level the level
+   * @param message the message
+   */
+  public void log(Level level, String message) {
+    log(level, message, null);
+  }
+}

@@ -1,0 +1,405 @@
+package dev.spantransport.vsock.host;
+
+import dev.spantransport.sink.SpanExporterSink;
+import dev.spantransport.sink.SpanSink;
+import dev.spantransport.spi.Endpoint;
+import dev.spantransport.vsock.host.internal.ReceiverConfig;
+import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.StringJoiner;
+
+/**
+ * Configures a {@link SpanReceiver}. Every setter checks its argument at once and names the rule
+ * and the value it saw. Not thread-safe.
+ */
+public final class SpanReceiverBuilder {
+
+  /** Default largest frame payload: 8 MiB. */
+  public static final int DEFAULT_MAX_FRAME_LENGTH = 8 * 1024 * 1024;
+
+  /** Hard cap on the max frame length: 64 MiB. */
+  public static final int MAX_FRAME_LENGTH_CAP = 64 * 1024 * 1024;
+
+  /** Default most spans per SPANS frame. */
+  public static final int DEFAULT_MAX_SPANS_PER_FRAME = 65_536;
+
+  /** Default most un-acked SPANS frames per connection. */
+  public static final int DEFAULT_WINDOW = 8;
+
+  /** Default most open connections. */
+  public static final int DEFAULT_MAX_CONNECTIONS = 4096;
+
+  /** Default receive-buffer budget shared by all connections: 128 MiB. */
+  public static final long DEFAULT_RECEIVE_BUFFER_BUDGET = 128L * 1024 * 1024;
+
+  /** Default base read buffer per connection: 8 KiB. */
+  public static final int DEFAULT_READ_BUFFER_SIZE = 8 * 1024;
+
+  /** Default number of guest sessions remembered for dedupe. */
+  public static final int DEFAULT_SESSION_TABLE_SIZE = 65_536;
+
+  private final List<Endpoint> endpoints = new ArrayList<>();
+  private final List<SpanSink> sinks = new ArrayList<>();
+  private SpanSink exporterSink;
+  private int maxFrameLength = DEFAULT_MAX_FRAME_LENGTH;
+  private int maxSpansPerFrame = DEFAULT_MAX_SPANS_PER_FRAME;
+  private int window = DEFAULT_WINDOW;
+  private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+  private long receiveBufferBudget = DEFAULT_RECEIVE_BUFFER_BUDGET;
+  private int readBufferSize = DEFAULT_READ_BUFFER_SIZE;
+  private Duration handshakeTimeout = Duration.ofSeconds(10);
+  private Duration idleTimeout = Duration.ofMinutes(10);
+  private Duration shutdownTimeout = Duration.ofSeconds(10);
+  private int sessionTableSize = DEFAULT_SESSION_TABLE_SIZE;
+  private GuestIdentityResolver identityResolver;
+  private LegacyFrameDecoder legacyFrameDecoder;
+  private Set<PosixFilePermission> socketFilePermissions =
+      EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+  private MeterProvider meterProvider;
+
+  SpanReceiverBuilder() {}
+
+  /**
+   * Adds an endpoint to listen on, in the syntax of {@link Endpoint#parse(String)}.
+   *
+   * @param endpoint e.g. a vsock, hybrid-vsock, unix or tcp address
+   * @return this builder
+   */
+  public SpanReceiverBuilder addEndpoint(String endpoint) {
+    Objects.requireNonNull(endpoint, "endpoint");
+    return addEndpoint(Endpoint.parse(endpoint));
+  }
+
+  /**
+   * Adds an endpoint to listen on. For vsock, listening on any CID or on a given one are both
+   * allowed; hybrid vsock listens on the Unix socket {@code <path>_<port>}.
+   *
+   * @param endpoint the endpoint
+   * @return this builder
+   */
+  public SpanReceiverBuilder addEndpoint(Endpoint endpoint) {
+    Objects.requireNonNull(endpoint, "endpoint");
+    if (endpoints.contains(endpoint)) {
+      throw new IllegalArgumentException("endpoint must not be added twice: " + endpoint);
+    }
+    endpoints.add(endpoint);
+    return this;
+  }
+
+  /**
+   * Adds a sink. Every batch goes to every sink and is acknowledged once all of them accepted it.
+   *
+   * @param sink the sink; shut down with the receiver
+   * @return this builder
+   */
+  public SpanReceiverBuilder addSink(SpanSink sink) {
+    sinks.add(Objects.requireNonNull(sink, "sink"));
+    return this;
+  }
+
+  /**
+   * Sets an OpenTelemetry exporter as a sink (through {@link SpanExporterSink}), replacing one set
+   * before by this method. Sinks added with {@link #addSink} stay.
+   *
+   * @param exporter the exporter; shut down with the receiver
+   * @return this builder
+   */
+  public SpanReceiverBuilder setSpanExporter(SpanExporter exporter) {
+    Objects.requireNonNull(exporter, "exporter");
+    exporterSink = SpanExporterSink.create(exporter);
+    return this;
+  }
+
+  /**
+   * Sets the largest frame payload accepted, checked before any memory is allocated. Default
+   * {@value #DEFAULT_MAX_FRAME_LENGTH}.
+   *
+   * @param maxFrameLength between 1024 and {@value #MAX_FRAME_LENGTH_CAP} bytes
+   * @return this builder
+   */
+  public SpanReceiverBuilder setMaxFrameLength(int maxFrameLength) {
+    if (maxFrameLength < 1024 || maxFrameLength > MAX_FRAME_LENGTH_CAP) {
+      throw new IllegalArgumentException(
+          "maxFrameLength must be between 1024 and "
+              + MAX_FRAME_LENGTH_CAP
+              + ": "
+              + maxFrameLength);
+    }
+    this.maxFrameLength = maxFrameLength;
+    return this;
+  }
+
+  /**
+   * Sets the most spans one SPANS frame may hold. Default {@value #DEFAULT_MAX_SPANS_PER_FRAME}.
+   *
+   * @param maxSpansPerFrame at least 1
+   * @return this builder
+   */
+  public SpanReceiverBuilder setMaxSpansPerFrame(int maxSpansPerFrame) {
+    if (maxSpansPerFrame < 1) {
+      throw new IllegalArgumentException(
+          "maxSpansPerFrame must be at least 1: " + maxSpansPerFrame);
+    }
+    this.maxSpansPerFrame = maxSpansPerFrame;
+    return this;
+  }
+
+  /**
+   * Sets the window: most un-acked SPANS frames per connection, announced in SERVER_HELLO. When a
+   * connection's window is in the sinks, it is not read. Default {@value #DEFAULT_WINDOW}.
+   *
+   * @param window between 1 and 1024
+   * @return this builder
+   */
+  public SpanReceiverBuilder setWindow(int window) {
+    if (window < 1 || window > 1024) {
+      throw new IllegalArgumentException("window must be between 1 and 1024: " + window);
+    }
+    this.window = window;
+    return this;
+  }
+
+  /**
+   * Sets the most open connections over all endpoints; more are closed on accept. Default {@value
+   * #DEFAULT_MAX_CONNECTIONS}.
+   *
+   * @param maxConnections at least 1
+   * @return this builder
+   */
+  public SpanReceiverBuilder setMaxConnections(int maxConnections) {
+    if (maxConnections < 1) {
+      throw new IllegalArgumentException("maxConnections must be at least 1: " + maxConnections);
+    }
+    this.maxConnections = maxConnections;
+    return this;
+  }
+
+  /**
+   * Sets the bytes all connections together may hold beyond their base read buffers: grown read
+   * buffers and payload copies waiting in sinks. When it is used up, connections stop being read
+   * until memory frees. Must be at least twice the max frame length (checked by {@link #build()}).
+   * Default 128 MiB.
+   *
+   * @param bytes positive
+   * @return this builder
+   */
+  public SpanReceiverBuilder setReceiveBufferBudget(long bytes) {
+    if (bytes <= 0) {
+      throw new IllegalArgumentException("receiveBufferBudget must be positive: " + bytes);
+    }
+    this.receiveBufferBudget = bytes;
+    return this;
+  }
+
+  /**
+   * Sets the base read buffer of each connection; it grows only while a larger frame is read.
+   * Default {@value #DEFAULT_READ_BUFFER_SIZE}.
+   *
+   * @param bytes between 64 and 1 MiB
+   * @return this builder
+   */
+  public SpanReceiverBuilder setReadBufferSize(int bytes) {
+    if (bytes < 64 || bytes > 1024 * 1024) {
+      throw new IllegalArgumentException("readBufferSize must be between 64 and 1048576: " + bytes);
+    }
+    this.readBufferSize = bytes;
+    return this;
+  }
+
+  /**
+   * Sets how long a new connection may take to complete CLIENT_HELLO before it is closed. Default
+   * 10 s.
+   *
+   * @param timeout positive
+   * @return this builder
+   */
+  public SpanReceiverBuilder setHandshakeTimeout(Duration timeout) {
+    this.handshakeTimeout = positive(timeout, "handshakeTimeout");
+    return this;
+  }
+
+  /**
+   * Sets how long a connection with nothing in flight may stay silent before it is closed; zero
+   * means never. Default 10 minutes.
+   *
+   * @param timeout zero or positive
+   * @return this builder
+   */
+  public SpanReceiverBuilder setIdleTimeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("idleTimeout must not be negative: " + timeout);
+    }
+    this.idleTimeout = timeout;
+    return this;
+  }
+
+  /**
+   * Sets how long {@link SpanReceiver#shutdown()} waits for batches in the sinks. Default 10 s.
+   *
+   * @param timeout positive
+   * @return this builder
+   */
+  public SpanReceiverBuilder setShutdownTimeout(Duration timeout) {
+    this.shutdownTimeout = positive(timeout, "shutdownTimeout");
+    return this;
+  }
+
+  /**
+   * Sets how many guest sessions are remembered for dedupe (least recently used forgotten first).
+   * Default {@value #DEFAULT_SESSION_TABLE_SIZE}.
+   *
+   * @param size at least 1
+   * @return this builder
+   */
+  public SpanReceiverBuilder setSessionTableSize(int size) {
+    if (size < 1) {
+      throw new IllegalArgumentException("sessionTableSize must be at least 1: " + size);
+    }
+    this.sessionTableSize = size;
+    return this;
+  }
+
+  /**
+   * Sets a resolver that adds identity attributes per guest (e.g. CID to sandbox id).
+   *
+   * @param resolver the resolver
+   * @return this builder
+   */
+  public SpanReceiverBuilder setIdentityResolver(GuestIdentityResolver resolver) {
+    this.identityResolver = Objects.requireNonNull(resolver, "resolver");
+    return this;
+  }
+
+  /**
+   * Sets the decoder for connections that speak the legacy Kata agent framing. Without one, such
+   * connections are closed with a logged reason.
+   *
+   * @param decoder the decoder
+   * @return this builder
+   */
+  public SpanReceiverBuilder setLegacyFrameDecoder(LegacyFrameDecoder decoder) {
+    this.legacyFrameDecoder = Objects.requireNonNull(decoder, "decoder");
+    return this;
+  }
+
+  /**
+   * Sets the permissions of unix and hybrid-vsock socket files, applied right after binding.
+   * Default owner read and write only ({@code rw-------}).
+   *
+   * @param permissions the permissions
+   * @return this builder
+   */
+  public SpanReceiverBuilder setSocketFilePermissions(Set<PosixFilePermission> permissions) {
+    Objects.requireNonNull(permissions, "permissions");
+    this.socketFilePermissions =
+        permissions.isEmpty()
+            ? EnumSet.noneOf(PosixFilePermission.class)
+            : EnumSet.copyOf(permissions);
+    return this;
+  }
+
+  /**
+   * Sets where self-metrics go. Default none.
+   *
+   * @param meterProvider the provider
+   * @return this builder
+   */
+  public SpanReceiverBuilder setMeterProvider(MeterProvider meterProvider) {
+    this.meterProvider = Objects.requireNonNull(meterProvider, "meterProvider");
+    return this;
+  }
+
+  /**
+   * Builds the receiver; {@link SpanReceiver#start()} binds it.
+   *
+   * @return a new receiver
+   * @throws IllegalStateException if no endpoint or no sink is set, or the budget is below twice
+   *     the max frame length
+   */
+  public SpanReceiver build() {
+    if (endpoints.isEmpty()) {
+      throw new IllegalStateException("at least one endpoint must be added");
+    }
+    List<SpanSink> allSinks = new ArrayList<>(sinks);
+    if (exporterSink != null) {
+      allSinks.add(exporterSink);
+    }
+    if (allSinks.isEmpty()) {
+      throw new IllegalStateException("at least one sink or span exporter must be set");
+    }
+    if (receiveBufferBudget < 2L * maxFrameLength) {
+      throw new IllegalStateException(
+          "receiveBufferBudget must be at least twice maxFrameLength ("
+              + 2L * maxFrameLength
+              + "): "
+              + receiveBufferBudget);
+    }
+    return new SpanReceiver(
+        new ReceiverConfig(
+            Collections.unmodifiableList(new ArrayList<>(endpoints)),
+            Collections.unmodifiableList(allSinks),
+            maxFrameLength,
+            maxSpansPerFrame,
+            window,
+            maxConnections,
+            receiveBufferBudget,
+            readBufferSize,
+            handshakeTimeout,
+            idleTimeout,
+            sessionTableSize,
+            identityResolver,
+            legacyFrameDecoder,
+            Collections.unmodifiableSet(EnumSet.copyOf(nonEmpty(socketFilePermissions))),
+            meterProvider,
+            shutdownTimeout));
+  }
+
+  private static Set<PosixFilePermission> nonEmpty(Set<PosixFilePermission> permissions) {
+    return permissions.isEmpty() ? EnumSet.noneOf(PosixFilePermission.class) : permissions;
+  }
+
+  static String describe(ReceiverConfig c) {
+    // Note: sinks are printed by their own toString(), which hides their credentials.
+    return new StringJoiner(", ", "{", "}")
+        .add("endpoints=" + c.endpoints())
+        .add("sinks=" + c.sinks())
+        .add("maxFrameLength=" + c.maxFrameLength())
+        .add("maxSpansPerFrame=" + c.maxSpansPerFrame())
+        .add("window=" + c.window())
+        .add("maxConnections=" + c.maxConnections())
+        .add("receiveBufferBudget=" + c.receiveBufferBudget())
+        .add("readBufferSize=" + c.initialReadBufferSize())
+        .add("handshakeTimeout=" + c.handshakeTimeout())
+        .add("idleTimeout=" + c.idleTimeout())
+        .add("shutdownTimeout=" + c.shutdownTimeout())
+        .add("sessionTableSize=" + c.sessionTableSize())
+        .add("identityResolver=" + (c.identityResolver() != null))
+        .add("legacyFrameDecoder=" + (c.legacyFrameDecoder() != null))
+        .add("socketFilePermissions=" + PosixFilePermissions.toString(c.socketFilePermissions()))
+        .add("meterProvider=" + (c.meterProvider() != null))
+        .toString();
+  }
+
+  @Override
+  public String toString() {
+    return "SpanReceiverBuilder{endpoints=" + endpoints + ", sinks=" + sinks.size() + "}";
+  }
+
+  private static Duration positive(Duration value, String name) {
+    Objects.requireNonNull(value, name);
+    if (value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive: " + value);
+    }
+    return value;
+  }
+}

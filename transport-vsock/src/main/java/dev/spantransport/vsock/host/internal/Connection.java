@@ -1,0 +1,826 @@
+package dev.spantransport.vsock.host.internal;
+
+import dev.spantransport.codec.MalformedPayloadException;
+import dev.spantransport.sink.SpanSink;
+import dev.spantransport.spi.PeerIdentity;
+import dev.spantransport.vsock.host.LegacyFrameDecoder;
+import dev.spantransport.wire.ClientHello;
+import dev.spantransport.wire.FrameException;
+import dev.spantransport.wire.FrameHandler;
+import dev.spantransport.wire.FrameReader;
+import dev.spantransport.wire.FrameType;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.logging.Level;
+
+/**
+ * One guest connection, driven by its {@link ReceiveLoop}'s thread: protocol detection, handshake,
+ * SPANS dispatch with dedupe and cumulative ACKs, backpressure, and closing on bad input.
+ *
+ * <h2>Memory</h2>
+ *
+ * The read buffer starts at the base size and grows to what the frame being read needs (the reader
+ * checks the length against the max frame length before that), taking the growth from the shared
+ * {@link MemoryBudget}; it shrinks back when the connection has been quiet for a while. Before each
+ * socket read the connection also reserves its buffer's capacity as credit for the payload copies
+ * that read can produce, so copies never exceed the budget; unused credit is returned right after.
+ * If the budget cannot cover either, the connection stops reading until memory is released.
+ *
+ * <h2>Backpressure</h2>
+ *
+ * At most {@code window} batches are in the sinks per connection. When they are, the connection
+ * stops reading; bytes then wait in the kernel's socket buffer, and the guest's own window stops
+ * it.
+ *
+ * <p>This class is internal and may change without notice.
+ */
+final class Connection implements FrameHandler {
+
+  private static final int DETECT = 0;
+  private static final int HANDSHAKE = 1;
+  private static final int OPEN = 2;
+  private static final int LEGACY = 3;
+  private static final int CLOSING = 4;
+  private static final int CLOSED = 5;
+
+  private static final int LEGACY_HEADER = 8;
+  private static final long QUIET_NANOS = 1_000_000_000L;
+  private static final long CLOSE_LINGER_NANOS = 2_000_000_000L;
+
+  final ReceiveLoop loop;
+  private final ReceiverContext context;
+  private final ReceiverConfig config;
+  final SocketChannel channel;
+  SelectionKey key;
+  final PeerIdentity peer;
+  private final Attributes identity;
+  final Attributes guest;
+  final String label;
+  private final FrameReader reader;
+  private final int baseSize;
+  private ByteBuffer in;
+  private final ByteBuffer out;
+
+  private int state = DETECT;
+  private final long createdNanos;
+  private long lastReadNanos;
+  private long closeDeadline;
+  private boolean draining;
+  private boolean memoryWait;
+  private int interest = -1;
+
+  private SessionTable.Session session;
+  private String sessionHex = "";
+  private long lastSequence;
+  private long pendingAck = -1;
+  private Slot[] slots;
+  private int head;
+  private int count;
+  private byte[] spare;
+  private long copyCredit;
+  private int legacyRequired = LEGACY_HEADER;
+
+  int index = -1;
+  boolean dirty;
+
+  Connection(
+      ReceiveLoop loop,
+      SocketChannel channel,
+      PeerIdentity peer,
+      Attributes identity,
+      long nowNanos) {
+    this.loop = loop;
+    this.context = loop.context;
+    this.config = context.config;
+    this.channel = channel;
+    this.peer = peer;
+    this.identity = identity;
+    this.guest = ReceiverMetrics.guestAttributes(peer);
+    this.label = peer.transport() + " " + peer.attributes();
+    this.reader = new FrameReader(config.maxFrameLength());
+    this.baseSize = config.initialReadBufferSize();
+    this.in = ByteBuffer.allocate(baseSize);
+    this.out = ByteBuffer.allocate(Wire.maxControlFrameLength() * 2);
+    context.budget.forceReserve(baseSize);
+    this.createdNanos = nowNanos;
+    this.lastReadNanos = nowNanos;
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  /** Reads what the socket has and handles every complete frame. Returns 1 if it did work. */
+  int onReadable() throws IOException {
+    if (!wantsRead()) {
+      updateInterest();
+      return 0;
+    }
+    int required = state == LEGACY ? legacyRequired : reader.requiredCapacity();
+    if (required > in.capacity()) {
+      if (!context.budget.tryReserve(required - in.capacity())) {
+        waitForMemory();
+        return 0;
+      }
+      ByteBuffer bigger = ByteBuffer.allocate(required);
+      in.flip();
+      bigger.put(in);
+      in = bigger;
+    }
+    if (!in.hasRemaining()) {
+      fail(Wire.INTERNAL, 0, "internal", "read buffer full without a complete frame");
+      return 1;
+    }
+    long credit = in.capacity();
+    if (!context.budget.tryReserve(credit)) {
+      waitForMemory();
+      return 0;
+    }
+    copyCredit = credit;
+    try {
+      int n = channel.read(in);
+      if (n < 0) {
+        onEndOfStream();
+        return 1;
+      }
+      if (n == 0) {
+        return 0;
+      }
+      lastReadNanos = loop.now();
+      if (state == DETECT) {
+        detect();
+      }
+      if (state == HANDSHAKE || state == OPEN) {
+        try {
+          reader.read(in, this);
+        } catch (FrameException e) {
+          int code = Wire.errorCodeOf(e);
+          fail(
+              code,
+              0,
+              code == Wire.FRAME_TOO_LARGE ? "frame_too_large" : "malformed_frame",
+              e.getMessage());
+        }
+      } else if (state == LEGACY) {
+        readLegacy();
+      }
+      return 1;
+    } finally {
+      context.budget.release(copyCredit);
+      copyCredit = 0;
+      updateInterest();
+    }
+  }
+
+  private void detect() {
+    byte first = in.get(0);
+    if (first == (byte) 0x53) {
+      state = HANDSHAKE;
+    } else if (first == 0x00) {
+      if (config.legacyFrameDecoder() == null) {
+        closeNow(
+            Level.WARNING,
+            "legacy_protocol",
+            "speaks the legacy Kata framing (first byte 0x00) and no LegacyFrameDecoder is set");
+        return;
+      }
+      state = LEGACY;
+      lastSequence = 0;
+    } else {
+      closeNow(
+          Level.WARNING,
+          "bad_magic",
+          String.format("does not speak span-transport: first byte 0x%02x, expected 0x53", first));
+    }
+  }
+
+  private void onEndOfStream() {
+    if (state == CLOSING) {
+      close();
+      return;
+    }
+    if (in.position() > 0) {
+      closeNow(
+          Level.WARNING,
+          "truncated",
+          "disconnected mid-frame (" + in.position() + " bytes of an incomplete frame)");
+    } else if (state == DETECT || state == HANDSHAKE) {
+      closeNow(Level.INFO, "disconnected", "disconnected before the handshake");
+    } else {
+      closeNow(Level.FINE, null, "disconnected");
+    }
+  }
+
+  @Override
+  public void onFrame(int type, long sequence, byte[] buffer, int offset, int length) {
+    if (state == HANDSHAKE) {
+      if (type != FrameType.CLIENT_HELLO) {
+        fail(
+            Wire.PROTOCOL_VIOLATION,
+            0,
+            "protocol_violation",
+            "first frame must be CLIENT_HELLO (1): type " + type);
+        return;
+      }
+      onClientHello(buffer, offset, length);
+      return;
+    }
+    if (state != OPEN || draining) {
+      return; // closing, or after GOAWAY: nothing more is processed
+    }
+    switch (type) {
+      case FrameType.SPANS:
+        onSpans(sequence, buffer, offset, length);
+        break;
+      case FrameType.PING:
+        if (reserveOut()) {
+          out.position(out.position() + Wire.pong(out.array(), out.position(), sequence));
+          markDirty();
+        }
+        break;
+      case FrameType.PONG:
+        break;
+      case FrameType.ERROR:
+        context.connectionLog.log(
+            Level.INFO, "guest " + label + " reported an error for sequence " + sequence);
+        break;
+      case FrameType.CLIENT_HELLO:
+      case FrameType.SERVER_HELLO:
+      case FrameType.ACK:
+      case FrameType.GOAWAY:
+        fail(
+            Wire.PROTOCOL_VIOLATION,
+            sequence,
+            "protocol_violation",
+            "frame type " + type + " is not valid from a guest after the handshake");
+        break;
+      default:
+        break; // unknown types are skipped for forward compatibility
+    }
+  }
+
+  private void onClientHello(byte[] buffer, int offset, int length) {
+    ClientHello hello;
+    try {
+      hello = Wire.decodeHello(buffer, offset, length);
+    } catch (FrameException | RuntimeException e) {
+      fail(Wire.MALFORMED_FRAME, 0, "malformed_hello", "malformed CLIENT_HELLO: " + e.getMessage());
+      return;
+    }
+    int version = Wire.negotiate(hello);
+    if (version < 0) {
+      fail(
+          Wire.UNSUPPORTED_VERSION,
+          0,
+          "unsupported_version",
+          "no common protocol version: host supports "
+              + Wire.VERSION
+              + ", guest offers "
+              + Wire.describe(hello));
+      return;
+    }
+    session = context.sessions.session(Wire.sessionHigh(hello), Wire.sessionLow(hello));
+    sessionHex = session.hex();
+    long acked = session.acked();
+    lastSequence = acked;
+    if (!reserveOut()) {
+      return;
+    }
+    int n =
+        Wire.serverHello(
+            out.array(),
+            out.position(),
+            acked,
+            version,
+            config.maxFrameLength(),
+            config.maxSpansPerFrame(),
+            config.window());
+    out.position(out.position() + n);
+    state = OPEN;
+    markDirty();
+  }
+
+  private void onSpans(long sequence, byte[] buffer, int offset, int length) {
+    long acked = session.acked();
+    if (sequence <= acked) {
+      context.metrics.duplicate(guest);
+      queueAck(acked);
+      return;
+    }
+    Slot slot = findSlot(sequence);
+    if (slot != null) {
+      if (slot.state != Slot.FAILED) {
+        context.metrics.duplicate(guest); // already in the sinks or waiting for an earlier ACK
+        return;
+      }
+    } else {
+      if (sequence <= lastSequence) {
+        fail(
+            Wire.PROTOCOL_VIOLATION,
+            sequence,
+            "protocol_violation",
+            "SPANS sequence must increase on a connection: last "
+                + lastSequence
+                + ", got "
+                + sequence);
+        return;
+      }
+      if (count >= config.window()) {
+        fail(
+            Wire.PROTOCOL_VIOLATION,
+            sequence,
+            "window_exceeded",
+            "more than window " + config.window() + " un-acked SPANS frames");
+        return;
+      }
+    }
+    int spans;
+    try {
+      spans = Wire.countSpans(buffer, offset, length);
+    } catch (MalformedPayloadException | RuntimeException e) {
+      fail(
+          Wire.MALFORMED_PAYLOAD,
+          sequence,
+          "malformed_payload",
+          "malformed OTLP payload: " + e.getMessage());
+      return;
+    }
+    if (spans > config.maxSpansPerFrame()) {
+      fail(
+          Wire.TOO_MANY_SPANS,
+          sequence,
+          "too_many_spans",
+          "spans per frame must be at most " + config.maxSpansPerFrame() + ": " + spans);
+      return;
+    }
+    if (slot == null) {
+      slot = newSlot(sequence);
+      lastSequence = sequence;
+    }
+    dispatch(slot, sequence, spans, buffer, offset, length);
+  }
+
+  // ---------------------------------------------------------------- legacy (Kata) framing
+
+  private void readLegacy() {
+    LegacyFrameDecoder decoder = config.legacyFrameDecoder();
+    in.flip();
+    try {
+      while (state == LEGACY && in.remaining() >= LEGACY_HEADER) {
+        if (count >= config.window()) {
+          break; // window full: keep the rest buffered, reading resumes on completion
+        }
+        long length = in.getLong(in.position());
+        if (length < 0 || length > config.maxFrameLength()) {
+          fail(
+              Wire.FRAME_TOO_LARGE,
+              0,
+              "frame_too_large",
+              "legacy frame length must be between 0 and "
+                  + config.maxFrameLength()
+                  + ": "
+                  + length);
+          return;
+        }
+        int total = LEGACY_HEADER + (int) length;
+        if (in.remaining() < total) {
+          legacyRequired = total;
+          return;
+        }
+        int bodyOffset = in.arrayOffset() + in.position() + LEGACY_HEADER;
+        in.position(in.position() + total);
+        legacyRequired = LEGACY_HEADER;
+        byte[] request;
+        try {
+          request = decoder.decode(in.array(), bodyOffset, (int) length);
+        } catch (IOException | RuntimeException e) {
+          closeNow(Level.WARNING, "malformed_payload", "sent a malformed legacy frame: " + e);
+          return;
+        }
+        if (request == null) {
+          continue;
+        }
+        int spans;
+        try {
+          spans = Wire.countSpans(request, 0, request.length);
+        } catch (MalformedPayloadException | RuntimeException e) {
+          closeNow(
+              Level.WARNING,
+              "malformed_payload",
+              "legacy decoder produced a malformed OTLP request: " + e);
+          return;
+        }
+        lastSequence++;
+        Slot slot = newSlot(lastSequence);
+        // The decoder's array is ours now; account for it like a copy.
+        context.budget.forceReserve(request.length);
+        slot.payload = request;
+        dispatchPrepared(slot, lastSequence, spans, request.length);
+      }
+    } finally {
+      in.compact();
+    }
+  }
+
+  // ---------------------------------------------------------------- slots and sinks
+
+  private Slot findSlot(long sequence) {
+    if (slots == null) {
+      return null;
+    }
+    for (int i = 0; i < count; i++) {
+      Slot s = slots[(head + i) % slots.length];
+      if (s.sequence == sequence) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  private Slot newSlot(long sequence) {
+    if (slots == null) {
+      slots = new Slot[config.window()];
+    }
+    int i = (head + count) % slots.length;
+    Slot slot = slots[i];
+    if (slot == null) {
+      slot = new Slot(this, context.sinks.length);
+      slots[i] = slot;
+    }
+    count++;
+    slot.sequence = sequence;
+    return slot;
+  }
+
+  private void dispatch(
+      Slot slot, long sequence, int spans, byte[] buffer, int offset, int length) {
+    byte[] payload;
+    if (spare != null && spare.length >= length) {
+      payload = spare;
+      spare = null;
+    } else {
+      // Covered by the credit reserved before this read: copies never exceed the bytes read.
+      copyCredit -= length;
+      payload = new byte[length];
+    }
+    System.arraycopy(buffer, offset, payload, 0, length);
+    slot.payload = payload;
+    dispatchPrepared(slot, sequence, spans, length);
+  }
+
+  private void dispatchPrepared(Slot slot, long sequence, int spans, int length) {
+    slot.length = length;
+    slot.spanCount = spans;
+    slot.state = Slot.PENDING;
+    slot.failed = false;
+    slot.startNanos = System.nanoTime();
+    slot.batch.wrap(peer, identity, sessionHex, sequence, spans, slot.payload, 0, length);
+    context.metrics.batchReceived(guest, spans);
+    SpanSink[] sinks = context.sinks;
+    slot.pending.set(sinks.length);
+    for (int i = 0; i < sinks.length; i++) {
+      CompletableResultCode result;
+      try {
+        result = sinks[i].accept(slot.batch);
+      } catch (RuntimeException e) {
+        context.connectionLog.log(Level.WARNING, "sink " + sinks[i] + " threw", e);
+        result = null;
+      }
+      if (result == null) {
+        result = CompletableResultCode.ofFailure();
+      }
+      slot.results[i] = result;
+      result.whenComplete(slot.callbacks[i]);
+    }
+  }
+
+  /** Called on the loop thread when every sink finished with {@code slot}. */
+  void onSlotDone(Slot slot) {
+    context.metrics.sinkDuration(guest, System.nanoTime() - slot.startNanos);
+    for (int i = 0; i < slot.results.length; i++) {
+      slot.results[i] = null;
+    }
+    releasePayload(slot);
+    if (state == CLOSED) {
+      return;
+    }
+    boolean legacy = session == null;
+    if (slot.failed) {
+      context.metrics.rejected(guest, "sink_unavailable");
+      if (legacy) {
+        slot.state = Slot.SUCCEEDED; // no acks in the legacy protocol: the batch is dropped
+      } else {
+        slot.state = Slot.FAILED;
+        queueError(
+            Wire.SINK_UNAVAILABLE,
+            slot.sequence,
+            false,
+            "a sink refused the batch; resend it later");
+      }
+    } else {
+      slot.state = Slot.SUCCEEDED;
+    }
+    long ack = -1;
+    long acked = 0;
+    while (count > 0 && slots[head].state == Slot.SUCCEEDED) {
+      Slot s = slots[head];
+      ack = s.sequence;
+      s.state = Slot.FREE;
+      head = (head + 1) % slots.length;
+      count--;
+      acked++;
+    }
+    if (ack >= 0 && !legacy) {
+      session.ack(ack);
+      context.metrics.acked(guest, acked);
+      queueAck(ack);
+    }
+    if (state == LEGACY && in.position() >= LEGACY_HEADER && count < config.window()) {
+      readLegacy(); // frames left waiting while the window was full
+    }
+    markDirty();
+    updateInterest();
+  }
+
+  private void releasePayload(Slot slot) {
+    byte[] payload = slot.payload;
+    slot.payload = null;
+    if (payload == null) {
+      return;
+    }
+    if (spare == null && state != CLOSED && payload.length <= baseSize && session != null) {
+      spare = payload; // stays accounted; reused for the next small batch
+    } else {
+      context.budget.release(payload.length);
+    }
+  }
+
+  boolean hasPendingSlots() {
+    if (slots == null) {
+      return false;
+    }
+    for (int i = 0; i < count; i++) {
+      if (slots[(head + i) % slots.length].state == Slot.PENDING) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  private void queueAck(long sequence) {
+    if (sequence > pendingAck) {
+      pendingAck = sequence;
+    }
+    markDirty();
+  }
+
+  private void queueError(int code, long sequence, boolean fatal, String message) {
+    if (reserveOut()) {
+      out.position(
+          out.position() + Wire.error(out.array(), out.position(), sequence, code, fatal, message));
+      markDirty();
+    }
+  }
+
+  /** Makes room for one control frame; closes the connection if the guest does not read. */
+  private boolean reserveOut() {
+    if (out.remaining() >= Wire.maxControlFrameLength()) {
+      return true;
+    }
+    writeOut();
+    if (state != CLOSED && out.remaining() >= Wire.maxControlFrameLength()) {
+      return true;
+    }
+    if (state != CLOSED) {
+      closeNow(Level.WARNING, "not_reading", "does not read its replies (output buffer full)");
+    }
+    return false;
+  }
+
+  private void markDirty() {
+    if (!dirty && state != CLOSED) {
+      dirty = true;
+      loop.markDirty(this);
+    }
+  }
+
+  /** Writes the pending ACK and buffered control frames. */
+  void flush() {
+    dirty = false;
+    if (state == CLOSED) {
+      return;
+    }
+    if (pendingAck >= 0 && out.remaining() >= Wire.HEADER_LENGTH) {
+      out.position(out.position() + Wire.ack(out.array(), out.position(), pendingAck));
+      pendingAck = -1;
+    }
+    writeOut();
+    if (state == CLOSED) {
+      return;
+    }
+    if (out.position() == 0) {
+      if (state == CLOSING) {
+        close();
+        return;
+      }
+      if (draining && !hasPendingSlots()) {
+        closeNow(Level.FINE, null, "drained after GOAWAY");
+        return;
+      }
+    }
+    updateInterest();
+  }
+
+  private void writeOut() {
+    if (out.position() == 0) {
+      return;
+    }
+    out.flip();
+    try {
+      channel.write(out);
+    } catch (IOException e) {
+      out.clear();
+      closeNow(Level.FINE, null, "write failed: " + e.getMessage());
+      return;
+    }
+    out.compact();
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Sends GOAWAY and stops reading; the connection closes once its batches are settled. */
+  void goAway() {
+    if (state == CLOSED || state == CLOSING) {
+      return;
+    }
+    if (state != OPEN) {
+      closeNow(Level.FINE, null, "receiver shutting down");
+      return;
+    }
+    draining = true;
+    if (reserveOut()) {
+      out.position(
+          out.position()
+              + Wire.goAway(out.array(), out.position(), lastSequence, "receiver shutting down"));
+    }
+    markDirty();
+  }
+
+  /** Checks timeouts and releases idle memory. */
+  void onTimer(long now) {
+    if (state == CLOSED) {
+      return;
+    }
+    if (state == CLOSING) {
+      if (now - closeDeadline > 0) {
+        close();
+      }
+      return;
+    }
+    if (state == DETECT || state == HANDSHAKE) {
+      if (now - createdNanos > config.handshakeTimeout().toNanos()) {
+        fail(
+            Wire.PROTOCOL_VIOLATION,
+            0,
+            "handshake_timeout",
+            "no CLIENT_HELLO within " + config.handshakeTimeout());
+      }
+      return;
+    }
+    long idle = config.idleTimeout().toNanos();
+    if (idle > 0 && now - lastReadNanos > idle && count == 0) {
+      closeNow(Level.INFO, "idle", "idle for " + config.idleTimeout());
+      return;
+    }
+    if (now - lastReadNanos > QUIET_NANOS) {
+      if (in.position() == 0 && in.capacity() > baseSize) {
+        context.budget.release(in.capacity() - baseSize);
+        in = ByteBuffer.allocate(baseSize);
+      }
+      if (spare != null) {
+        context.budget.release(spare.length);
+        spare = null;
+      }
+    }
+  }
+
+  /** Sends a fatal ERROR, stops reading and closes once it is written. */
+  private void fail(int code, long sequence, String reason, String message) {
+    if (state == CLOSED || state == CLOSING) {
+      return;
+    }
+    context.metrics.rejected(guest, reason);
+    context.connectionLog.log(Level.WARNING, "closing connection from " + label + ": " + message);
+    queueError(code, sequence, true, message);
+    if (state == CLOSED) {
+      return;
+    }
+    state = CLOSING;
+    closeDeadline = loop.now() + CLOSE_LINGER_NANOS;
+    markDirty();
+    updateInterest();
+  }
+
+  /** Closes at once, logging {@code message} (rate-limited) at {@code level}. */
+  void closeNow(Level level, String reason, String message) {
+    if (state == CLOSED) {
+      return;
+    }
+    if (reason != null) {
+      context.metrics.rejected(guest, reason);
+    }
+    if (level.intValue() >= Level.INFO.intValue()) {
+      context.connectionLog.log(level, "closing connection from " + label + ": " + message);
+    } else {
+      ReceiverContext.LOGGER.log(level, () -> "closing connection from " + label + ": " + message);
+    }
+    close();
+  }
+
+  void close() {
+    if (state == CLOSED) {
+      return;
+    }
+    state = CLOSED;
+    if (key != null) {
+      key.cancel();
+    }
+    try {
+      channel.close();
+    } catch (IOException e) {
+      ReceiverContext.LOGGER.log(Level.FINE, "close failed", e);
+    }
+    context.budget.release(in.capacity());
+    in = ByteBuffer.allocate(0);
+    if (spare != null) {
+      context.budget.release(spare.length);
+      spare = null;
+    }
+    if (slots != null) {
+      for (Slot s : slots) {
+        if (s != null && s.state != Slot.PENDING) {
+          releasePayload(s); // pending ones are released when their sinks finish
+        }
+      }
+    }
+    loop.removed(this);
+  }
+
+  boolean isClosed() {
+    return state == CLOSED;
+  }
+
+  // ---------------------------------------------------------------- interest
+
+  private boolean wantsRead() {
+    return (state == DETECT || state == HANDSHAKE || state == OPEN || state == LEGACY)
+        && !draining
+        && !memoryWait
+        && count < config.window();
+  }
+
+  private void waitForMemory() {
+    if (!memoryWait) {
+      memoryWait = true;
+      context.metrics.rejected(guest, "memory_budget");
+      loop.waitForMemory(this);
+    }
+    updateInterest();
+  }
+
+  /** Called by the loop when memory was released: try reading again. */
+  void memoryAvailable() {
+    memoryWait = false;
+    updateInterest();
+  }
+
+  boolean isWaitingForMemory() {
+    return memoryWait;
+  }
+
+  void updateInterest() {
+    if (state == CLOSED || key == null || !key.isValid()) {
+      return;
+    }
+    int ops = 0;
+    if (wantsRead()) {
+      ops |= SelectionKey.OP_READ;
+    }
+    if (out.position() > 0) {
+      ops |= SelectionKey.OP_WRITE;
+    }
+    if (ops != interest) {
+      interest = ops;
+      key.interestOps(ops);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Connection{" + label + ", session=" + sessionHex + ", inFlight=" + count + "}";
+  }
+}

@@ -1,0 +1,51 @@
+package dev.spantransport.vsock.host.internal;
+
+import dev.spantransport.sink.SpanSink;
+import dev.spantransport.spi.Endpoint;
+import dev.spantransport.vsock.host.GuestIdentityResolver;
+import dev.spantransport.vsock.host.LegacyFrameDecoder;
+import io.opentelemetry.api.metrics.MeterProvider;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The receiver's immutable configuration, as checked by the builder.
+ *
+ * <p>This class is internal and may change without notice.
+ *
+ * @param endpoints where to listen
+ * @param sinks where batches go
+ * @param maxFrameLength largest frame payload accepted, in bytes
+ * @param maxSpansPerFrame most spans accepted in one SPANS frame
+ * @param window most un-acked SPANS frames per connection
+ * @param maxConnections most open connections over all endpoints
+ * @param receiveBufferBudget bytes all connections may hold beyond their base read buffers
+ * @param initialReadBufferSize base read buffer per connection
+ * @param handshakeTimeout time a new connection has to send CLIENT_HELLO
+ * @param idleTimeout time without traffic after which a connection is closed; zero = never
+ * @param sessionTableSize sessions remembered for dedupe
+ * @param identityResolver optional extra identity, or null
+ * @param legacyFrameDecoder optional Kata decoder, or null
+ * @param socketFilePermissions permissions of unix / hybrid-vsock socket files
+ * @param meterProvider where self-metrics go
+ * @param shutdownTimeout how long shutdown waits for in-flight batches
+ */
+public record ReceiverConfig(
+    List<Endpoint> endpoints,
+    List<SpanSink> sinks,
+    int maxFrameLength,
+    int maxSpansPerFrame,
+    int window,
+    int maxConnections,
+    long receiveBufferBudget,
+    int initialReadBufferSize,
+    Duration handshakeTimeout,
+    Duration idleTimeout,
+    int sessionTableSize,
+    GuestIdentityResolver identityResolver,
+    LegacyFrameDecoder legacyFrameDecoder,
+    Set<PosixFilePermission> socketFilePermissions,
+    MeterProvider meterProvider,
+    Duration shutdownTimeout) {}

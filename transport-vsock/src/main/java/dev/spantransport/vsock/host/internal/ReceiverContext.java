@@ -1,0 +1,55 @@
+package dev.spantransport.vsock.host.internal;
+
+import dev.spantransport.sink.SpanSink;
+import dev.spantransport.sink.internal.RateLimitedLogger;
+import io.opentelemetry.api.metrics.MeterProvider;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+
+/**
+ * What every receive loop of one receiver shares: configuration, sinks, memory budget, dedupe
+ * table, metrics and the connection count.
+ *
+ * <p>This class is internal and may change without notice.
+ */
+public final class ReceiverContext {
+
+  static final Logger LOGGER = Logger.getLogger("dev.spantransport.vsock.host.SpanReceiver");
+
+  final ReceiverConfig config;
+  final SpanSink[] sinks;
+  final MemoryBudget budget;
+  final SessionTable sessions;
+  final ReceiverMetrics metrics;
+  final AtomicInteger connections = new AtomicInteger();
+  final RateLimitedLogger connectionLog = new RateLimitedLogger(LOGGER, 20, 10_000);
+
+  /**
+   * Creates the shared state for {@code config}.
+   *
+   * @param config the checked configuration
+   */
+  public ReceiverContext(ReceiverConfig config) {
+    this.config = config;
+    this.sinks = config.sinks().toArray(new SpanSink[0]);
+    this.budget = new MemoryBudget(config.receiveBufferBudget());
+    this.sessions = new SessionTable(config.sessionTableSize());
+    MeterProvider provider = config.meterProvider();
+    this.metrics = new ReceiverMetrics(provider == null ? MeterProvider.noop() : provider);
+  }
+
+  /** Returns the bytes currently held in receive buffers and in-flight payload copies. */
+  public long bufferedBytes() {
+    return budget.used();
+  }
+
+  /** Returns the number of open guest connections. */
+  public int connectionCount() {
+    return connections.get();
+  }
+
+  /** Returns the dedupe table. */
+  public SessionTable sessions() {
+    return sessions;
+  }
+}

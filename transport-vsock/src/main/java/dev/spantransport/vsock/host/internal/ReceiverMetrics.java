@@ -1,0 +1,125 @@
+package dev.spantransport.vsock.host.internal;
+
+import dev.spantransport.spi.PeerIdentity;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.api.metrics.LongUpDownCounter;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.metrics.MeterProvider;
+
+/**
+ * The receiver's self-metrics, recorded through the OpenTelemetry metrics API (no-op unless a
+ * {@link MeterProvider} is configured). Per-guest attributes are the peer's transport plus its CID
+ * or socket path, computed once per connection.
+ *
+ * <p>Instruments (meter {@code dev.spantransport.receiver}): {@code spantransport.receiver.
+ * connections} (up-down), {@code .batches}, {@code .spans}, {@code .acked} (batches), {@code
+ * .duplicates} (batches), {@code .rejected} (with {@code reason}), {@code .sink.duration}
+ * (seconds).
+ *
+ * <p>This class is internal and may change without notice.
+ */
+public final class ReceiverMetrics {
+
+  static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
+  static final AttributeKey<String> TRANSPORT =
+      AttributeKey.stringKey("spantransport.peer.transport");
+  private static final AttributeKey<Long> CID = AttributeKey.longKey("spantransport.peer.cid");
+  private static final AttributeKey<String> SOCKET_PATH =
+      AttributeKey.stringKey("spantransport.peer.socket_path");
+
+  private final LongUpDownCounter connections;
+  private final LongCounter batches;
+  private final LongCounter spans;
+  private final LongCounter acked;
+  private final LongCounter duplicates;
+  private final LongCounter rejected;
+  private final DoubleHistogram sinkDuration;
+
+  ReceiverMetrics(MeterProvider provider) {
+    Meter meter = provider.get("dev.spantransport.receiver");
+    connections =
+        meter
+            .upDownCounterBuilder("spantransport.receiver.connections")
+            .setDescription("Open guest connections")
+            .build();
+    batches =
+        meter
+            .counterBuilder("spantransport.receiver.batches")
+            .setDescription("SPANS frames received")
+            .build();
+    spans =
+        meter
+            .counterBuilder("spantransport.receiver.spans")
+            .setDescription("Spans received (duplicates excluded)")
+            .build();
+    acked =
+        meter
+            .counterBuilder("spantransport.receiver.acked")
+            .setDescription("Batches acknowledged after every sink accepted them")
+            .build();
+    duplicates =
+        meter
+            .counterBuilder("spantransport.receiver.duplicates")
+            .setDescription("Resent batches acknowledged again without reaching the sinks")
+            .build();
+    rejected =
+        meter
+            .counterBuilder("spantransport.receiver.rejected")
+            .setDescription("Connections closed or batches refused, by reason")
+            .build();
+    sinkDuration =
+        meter
+            .histogramBuilder("spantransport.receiver.sink.duration")
+            .setUnit("s")
+            .setDescription("Time from handing a batch to the sinks until all completed")
+            .build();
+  }
+
+  /** Returns the metric attributes for one guest: transport plus CID or socket path. */
+  static Attributes guestAttributes(PeerIdentity peer) {
+    Attributes identity = peer.attributes();
+    AttributesBuilder b = Attributes.builder().put(TRANSPORT, peer.transport());
+    Long cid = identity.get(CID);
+    if (cid != null) {
+      b.put(CID, cid);
+    }
+    String path = identity.get(SOCKET_PATH);
+    if (path != null) {
+      b.put(SOCKET_PATH, path);
+    }
+    return b.build();
+  }
+
+  void connectionOpened(Attributes guest) {
+    connections.add(1, guest);
+  }
+
+  void connectionClosed(Attributes guest) {
+    connections.add(-1, guest);
+  }
+
+  void batchReceived(Attributes guest, int spanCount) {
+    batches.add(1, guest);
+    spans.add(spanCount, guest);
+  }
+
+  void acked(Attributes guest, long count) {
+    acked.add(count, guest);
+  }
+
+  void duplicate(Attributes guest) {
+    duplicates.add(1, guest);
+  }
+
+  void rejected(Attributes guest, String reason) {
+    rejected.add(1, guest.toBuilder().put(REASON, reason).build());
+  }
+
+  void sinkDuration(Attributes guest, long nanos) {
+    sinkDuration.record(nanos / 1e9, guest);
+  }
+}
