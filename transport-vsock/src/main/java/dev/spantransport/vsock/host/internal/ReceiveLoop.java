@@ -100,7 +100,10 @@ public final class ReceiveLoop implements AutoCloseable {
     now = System.nanoTime();
     int work = 0;
     try {
-      if (selector.selectNow() > 0) {
+      // idle() may already have moved ready keys into the selected set, in which case
+      // selectNow() returns 0: always look at the set.
+      selector.selectNow();
+      if (!selector.selectedKeys().isEmpty()) {
         work += handleSelected();
       }
     } catch (IOException | ClosedSelectorException e) {

@@ -66,6 +66,9 @@ public final class TcpTransport implements SpanTransport {
     } catch (IOException ex) {
       channel.close();
       throw Transports.failed("cannot listen on", e, ex);
+    } catch (RuntimeException ex) {
+      channel.close();
+      throw ex;
     }
   }
 

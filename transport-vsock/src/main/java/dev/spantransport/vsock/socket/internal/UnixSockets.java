@@ -77,19 +77,24 @@ final class UnixSockets {
 
   static ServerSocketChannel listen(Impl impl, Path path, Endpoint endpoint) throws IOException {
     removeStaleSocket(path, endpoint);
-    ServerSocketChannel channel;
+    ServerSocketChannel channel =
+        impl == Impl.JUNIXSOCKET
+            ? AFUNIXServerSocketChannel.open()
+            : ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     try {
-      if (impl == Impl.JUNIXSOCKET) {
-        AFUNIXServerSocketChannel c = AFUNIXServerSocketChannel.open();
-        channel = c;
+      if (channel instanceof AFUNIXServerSocketChannel) {
+        AFUNIXServerSocketChannel c = (AFUNIXServerSocketChannel) channel;
         c.bind(AFUNIXSocketAddress.of(path), Transports.BACKLOG);
         c.setDeleteOnClose(true);
       } else {
-        channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         channel.bind(UnixDomainSocketAddress.of(path), Transports.BACKLOG);
       }
     } catch (IOException e) {
+      channel.close();
       throw Transports.failed("cannot listen on", endpoint, e);
+    } catch (RuntimeException e) {
+      channel.close();
+      throw e;
     }
     try {
       SocketFiles.setPermissions(path, SocketFiles.OWNER_ONLY);

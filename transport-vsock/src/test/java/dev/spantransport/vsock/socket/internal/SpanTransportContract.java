@@ -2,6 +2,7 @@ package dev.spantransport.vsock.socket.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -122,7 +123,7 @@ abstract class SpanTransportContract {
         transport instanceof TcpTransport
             ? new VsockEndpoint(3, 1024)
             : new TcpEndpoint("127.0.0.1", 9);
-    assertTrue(!transport.supports(foreign));
+    assertFalse(transport.supports(foreign));
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> transport.listen(foreign));
     assertEquals(
@@ -202,6 +203,6 @@ abstract class SpanTransportContract {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    assertTrue(!t.isAlive(), "writer thread finished");
+    assertFalse(t.isAlive(), "writer thread finished");
   }
 }

@@ -131,6 +131,13 @@ abstract class UnixSocketContract extends SpanTransportContract {
   }
 
   @Test
+  void listenInMissingDirectoryNamesTheEndpoint() {
+    Endpoint endpoint = endpointIn(dir.resolve("missing"), "x.sock");
+    IOException e = assertThrows(IOException.class, () -> transport().listen(endpoint));
+    assertTrue(e.getMessage().startsWith("cannot listen on " + endpoint + ": "), e.getMessage());
+  }
+
+  @Test
   void connectToMissingSocketNamesTheEndpoint() {
     Endpoint endpoint = endpoint();
     IOException e = assertThrows(IOException.class, () -> transport().connect(endpoint, TIMEOUT));
