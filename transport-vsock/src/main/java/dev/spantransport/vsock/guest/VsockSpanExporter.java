@@ -1,0 +1,187 @@
+package dev.spantransport.vsock.guest;
+
+import dev.spantransport.vsock.guest.internal.Backoff;
+import dev.spantransport.vsock.guest.internal.BatchFramer;
+import dev.spantransport.vsock.guest.internal.ChannelOpener;
+import dev.spantransport.vsock.guest.internal.ExporterMetrics;
+import dev.spantransport.vsock.guest.internal.InflightWindow;
+import dev.spantransport.vsock.guest.internal.Sender;
+import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.util.Collection;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Sends spans from a VM guest to its host over VSOCK (or any endpoint a {@code SpanTransport}
+ * supports) with the span-transport wire protocol.
+ *
+ * <p>{@link #export} encodes the batch as an OTLP request into a bounded in-flight window and
+ * completes as soon as the batch is in the window; it never waits for the network. One daemon
+ * thread per exporter connects (with exponential backoff and jitter), writes the batches and reads
+ * the host's acknowledgements; a batch leaves the window only when the host acknowledges it, and
+ * after a reconnect every unacknowledged batch is resent with its original session id and sequence,
+ * so the host can drop duplicates. When the window is full the {@link FullBufferPolicy} decides
+ * which batch is dropped; drops are counted and logged (throttled), never silent.
+ *
+ * <p>If the host is not there, one warning is logged and the exporter keeps retrying quietly in the
+ * background; the application runs normally.
+ *
+ * @since 0.1.0
+ */
+public final class VsockSpanExporter implements SpanExporter {
+
+  private static final Logger logger = Logger.getLogger(VsockSpanExporter.class.getName());
+
+  private final VsockSpanExporterBuilder config;
+  private final InflightWindow window;
+  private final ExporterMetrics metrics;
+  private final Sender sender;
+  private final BatchFramer framer;
+  private final AtomicBoolean shutdown = new AtomicBoolean();
+
+  VsockSpanExporter(VsockSpanExporterBuilder config, ChannelOpener opener) {
+    this.config = config;
+    this.window =
+        new InflightWindow(
+            config.maxInflightBatches, config.maxInflightBytes, config.fullBufferPolicy);
+    this.metrics =
+        new ExporterMetrics(
+            config.meterProvider == null ? MeterProvider.noop() : config.meterProvider,
+            window::spans,
+            window::bytes);
+    window.setMetrics(metrics);
+    this.sender =
+        new Sender(
+            config.endpoint.toString(),
+            opener,
+            window,
+            metrics,
+            config.maxInflightBatches,
+            config.connectTimeout,
+            config.timeout,
+            new Backoff(
+                config.reconnectInitial.toNanos(),
+                config.reconnectMax.toNanos(),
+                config.reconnectJitter,
+                System.nanoTime()),
+            agentName());
+    this.framer = new BatchFramer(config.encoderFactory.get(), window, sender, metrics);
+    sender.start();
+  }
+
+  /** Returns a builder with the defaults. */
+  public static VsockSpanExporterBuilder builder() {
+    return new VsockSpanExporterBuilder();
+  }
+
+  /** Returns an exporter to {@code vsock://2:10240} with the defaults. */
+  public static VsockSpanExporter getDefault() {
+    return builder().build();
+  }
+
+  /** Returns a builder with this exporter's configuration. */
+  public VsockSpanExporterBuilder toBuilder() {
+    return new VsockSpanExporterBuilder(config);
+  }
+
+  /**
+   * Puts {@code spans} into the in-flight window and returns at once: success when the whole batch
+   * is in the window, failure when some of it was dropped (window full, span too large) or the
+   * exporter is shut down. The host's acknowledgement is awaited by {@link #flush()}, not here.
+   */
+  @Override
+  public CompletableResultCode export(Collection<SpanData> spans) {
+    if (shutdown.get()) {
+      return CompletableResultCode.ofFailure();
+    }
+    if (spans.isEmpty()) {
+      return CompletableResultCode.ofSuccess();
+    }
+    return framer.frame(spans)
+        ? CompletableResultCode.ofSuccess()
+        : CompletableResultCode.ofFailure();
+  }
+
+  /**
+   * Returns a result that succeeds when the host has acknowledged every batch exported before this
+   * call, or fails at the export timeout with a message saying how many spans are unacknowledged.
+   * Fails at once after shutdown.
+   */
+  @Override
+  public CompletableResultCode flush() {
+    if (shutdown.get()) {
+      return CompletableResultCode.ofFailure();
+    }
+    CompletableResultCode result = window.flush(config.timeout.toNanos(), TimeUnit.NANOSECONDS);
+    sender.wakeup();
+    return result;
+  }
+
+  /**
+   * Flushes with the export timeout as deadline, then closes the connection and stops the sender
+   * thread, waiting for both; this call blocks at most about the export timeout plus the connect
+   * timeout. Spans still unacknowledged are dropped and counted. A second call logs and succeeds.
+   */
+  @Override
+  public CompletableResultCode shutdown() {
+    if (!shutdown.compareAndSet(false, true)) {
+      logger.log(Level.INFO, "Calling shutdown() multiple times.");
+      return CompletableResultCode.ofSuccess();
+    }
+    long timeoutNanos = config.timeout.toNanos();
+    CompletableResultCode flushed = window.flush(timeoutNanos, TimeUnit.NANOSECONDS);
+    sender.wakeup();
+    // the sender fails the flush at its deadline; the extra second covers a dead sender thread
+    flushed.join(timeoutNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+    boolean stopped;
+    try {
+      stopped =
+          sender.stop(
+              config.connectTimeout.toNanos() + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopped = false;
+    }
+    long lost = window.dropAll();
+    if (lost > 0) {
+      logger.log(
+          Level.WARNING,
+          "span-transport exporter shut down with "
+              + lost
+              + " spans not acknowledged by the host at "
+              + config.endpoint
+              + "; they are dropped");
+    }
+    if (!stopped) {
+      logger.log(Level.WARNING, "span-transport sender thread did not stop in time");
+    }
+    return flushed.isSuccess() && stopped
+        ? CompletableResultCode.ofSuccess()
+        : CompletableResultCode.ofFailure();
+  }
+
+  /** Returns the exporter's counters; for tests. */
+  ExporterMetrics metrics() {
+    return metrics;
+  }
+
+  /** Returns the sender; for tests. */
+  Sender sender() {
+    return sender;
+  }
+
+  @Override
+  public String toString() {
+    return "VsockSpanExporter" + config.toString(false);
+  }
+
+  private static String agentName() {
+    String version = VsockSpanExporter.class.getPackage().getImplementationVersion();
+    return "span-transport-java/" + (version == null ? "dev" : version);
+  }
+}

@@ -1,0 +1,206 @@
+package dev.spantransport.vsock.guest.internal;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.metrics.MeterProvider;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * The exporter's self-metrics: exact counters kept in memory, mirrored to OpenTelemetry instruments
+ * when a {@link MeterProvider} is configured.
+ *
+ * <p>This class is internal and is hence not for public use. Its APIs are unstable and can change
+ * at any time.
+ */
+public final class ExporterMetrics {
+
+  /** Why spans were dropped. */
+  public enum DropReason {
+    /** The in-flight window was full (which batch went depends on the full-buffer policy). */
+    BUFFER_FULL("buffer_full"),
+    /** One span alone was larger than a frame or the window may be. */
+    TOO_LARGE("too_large"),
+    /** The host rejected the batch for good (malformed payload, too many spans). */
+    REJECTED("rejected"),
+    /** The encoder failed on the batch. */
+    ENCODE_FAILED("encode_failed"),
+    /** The exporter shut down before the host acknowledged the batch. */
+    SHUTDOWN("shutdown");
+
+    final String value;
+
+    DropReason(String value) {
+      this.value = value;
+    }
+  }
+
+  private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
+
+  private final AtomicLong exported = new AtomicLong();
+  private final AtomicLong acked = new AtomicLong();
+  private final AtomicLong resent = new AtomicLong();
+  private final AtomicLong bytesSent = new AtomicLong();
+  private final AtomicLong reconnects = new AtomicLong();
+  private final AtomicLong[] dropped = new AtomicLong[DropReason.values().length];
+  private final Attributes[] dropAttributes = new Attributes[DropReason.values().length];
+
+  private final LongCounter exportedCounter;
+  private final LongCounter ackedCounter;
+  private final LongCounter resentCounter;
+  private final LongCounter droppedCounter;
+  private final LongCounter bytesCounter;
+  private final LongCounter reconnectsCounter;
+
+  /**
+   * Creates the metrics; {@code inflightSpans} and {@code inflightBytes} feed the in-flight gauges.
+   */
+  public ExporterMetrics(
+      MeterProvider meterProvider, LongSupplier inflightSpans, LongSupplier inflightBytes) {
+    for (DropReason r : DropReason.values()) {
+      dropped[r.ordinal()] = new AtomicLong();
+      dropAttributes[r.ordinal()] = Attributes.of(REASON, r.value);
+    }
+    Meter meter = meterProvider.get("dev.spantransport.vsock.guest");
+    exportedCounter =
+        meter
+            .counterBuilder("spantransport.exporter.spans.exported")
+            .setDescription("Spans handed to the exporter and accepted into the in-flight window")
+            .setUnit("{span}")
+            .build();
+    ackedCounter =
+        meter
+            .counterBuilder("spantransport.exporter.spans.acked")
+            .setDescription("Spans the host acknowledged")
+            .setUnit("{span}")
+            .build();
+    resentCounter =
+        meter
+            .counterBuilder("spantransport.exporter.spans.resent")
+            .setDescription("Spans sent again after a reconnect")
+            .setUnit("{span}")
+            .build();
+    droppedCounter =
+        meter
+            .counterBuilder("spantransport.exporter.spans.dropped")
+            .setDescription("Spans dropped, by reason")
+            .setUnit("{span}")
+            .build();
+    bytesCounter =
+        meter
+            .counterBuilder("spantransport.exporter.bytes.sent")
+            .setDescription("Bytes of SPANS frames written to the connection")
+            .setUnit("By")
+            .build();
+    reconnectsCounter =
+        meter
+            .counterBuilder("spantransport.exporter.reconnects")
+            .setDescription("Successful connections after the first one")
+            .setUnit("{connection}")
+            .build();
+    meter
+        .gaugeBuilder("spantransport.exporter.inflight.spans")
+        .ofLongs()
+        .setDescription("Spans in the in-flight window, not yet acknowledged")
+        .setUnit("{span}")
+        .buildWithCallback(m -> m.record(inflightSpans.getAsLong()));
+    meter
+        .gaugeBuilder("spantransport.exporter.inflight.bytes")
+        .ofLongs()
+        .setDescription("Bytes in the in-flight window, not yet acknowledged")
+        .setUnit("By")
+        .buildWithCallback(m -> m.record(inflightBytes.getAsLong()));
+  }
+
+  void exported(int spans) {
+    exported.addAndGet(spans);
+    exportedCounter.add(spans);
+  }
+
+  void acked(int spans) {
+    acked.addAndGet(spans);
+    ackedCounter.add(spans);
+  }
+
+  void resent(int spans) {
+    resent.addAndGet(spans);
+    resentCounter.add(spans);
+  }
+
+  void bytesSent(int bytes) {
+    bytesSent.addAndGet(bytes);
+    bytesCounter.add(bytes);
+  }
+
+  void reconnected() {
+    reconnects.incrementAndGet();
+    reconnectsCounter.add(1);
+  }
+
+  void dropped(DropReason reason, int spans) {
+    dropped[reason.ordinal()].addAndGet(spans);
+    droppedCounter.add(spans, dropAttributes[reason.ordinal()]);
+  }
+
+  /** Returns the spans accepted into the window so far. */
+  public long exported() {
+    return exported.get();
+  }
+
+  /** Returns the spans the host acknowledged so far. */
+  public long acked() {
+    return acked.get();
+  }
+
+  /** Returns the spans sent more than once so far. */
+  public long resent() {
+    return resent.get();
+  }
+
+  /** Returns the bytes of SPANS frames written so far. */
+  public long bytesSent() {
+    return bytesSent.get();
+  }
+
+  /** Returns the successful connections after the first one. */
+  public long reconnects() {
+    return reconnects.get();
+  }
+
+  /** Returns the spans dropped for {@code reason} so far. */
+  public long dropped(DropReason reason) {
+    return dropped[reason.ordinal()].get();
+  }
+
+  /** Returns the spans dropped for any reason so far. */
+  public long droppedTotal() {
+    long total = 0;
+    for (AtomicLong d : dropped) {
+      total += d.get();
+    }
+    return total;
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder drops = new StringBuilder();
+    for (DropReason r : DropReason.values()) {
+      drops.append(drops.length() == 0 ? "" : ", ").append(r.value).append('=').append(dropped(r));
+    }
+    return "ExporterMetrics{exported="
+        + exported()
+        + ", acked="
+        + acked()
+        + ", resent="
+        + resent()
+        + ", bytesSent="
+        + bytesSent()
+        + ", reconnects="
+        + reconnects()
+        + ", dropped={"
+        + drops
+        + "}}";
+  }
+}

@@ -1,0 +1,564 @@
+package dev.spantransport.vsock.guest.internal;
+
+import dev.spantransport.wire.ClientHello;
+import dev.spantransport.wire.ErrorCode;
+import dev.spantransport.wire.ErrorFrame;
+import dev.spantransport.wire.FrameDescriptor;
+import dev.spantransport.wire.FrameException;
+import dev.spantransport.wire.FrameHandler;
+import dev.spantransport.wire.FrameReader;
+import dev.spantransport.wire.FrameType;
+import dev.spantransport.wire.FrameWriter;
+import dev.spantransport.wire.ServerHello;
+import dev.spantransport.wire.SessionId;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The exporter's one daemon thread: connects with backoff, says hello, writes SPANS frames from the
+ * {@link InflightWindow} within the host's window, reads ACK, ERROR, PING and GOAWAY, and resends
+ * every unacknowledged batch after a reconnect. All socket I/O of an exporter happens here, on a
+ * non-blocking channel and a selector; application threads only touch the window.
+ *
+ * <p>This class is internal and is hence not for public use. Its APIs are unstable and can change
+ * at any time.
+ */
+public final class Sender implements Runnable, FrameHandler {
+
+  private static final Logger logger = Logger.getLogger(Sender.class.getName());
+  private static final AtomicInteger THREADS = new AtomicInteger();
+
+  /** Limit on frames from the host: control frames only, so small. */
+  static final int MAX_HOST_FRAME_LENGTH = 64 * 1024;
+
+  private static final int AWAIT_HELLO = 1;
+  private static final int READY = 2;
+
+  private final String endpoint;
+  private final ChannelOpener opener;
+  private final InflightWindow window;
+  private final ExporterMetrics metrics;
+  private final long connectTimeoutNanos;
+  private final long timeoutNanos;
+  private final Backoff backoff;
+  private final ClientHello clientHello;
+  private final int maxBatches;
+  private final ThrottledLogger throttled = new ThrottledLogger(logger);
+  private final Thread thread;
+
+  private volatile boolean stopping;
+  private volatile Selector selector;
+  private volatile int maxPayloadHint = FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH;
+  private volatile int maxSpansHint = FrameDescriptor.DEFAULT_MAX_SPANS_PER_FRAME;
+  private volatile boolean connected;
+
+  // connection state: sender thread only
+  private SocketChannel channel;
+  private SelectionKey key;
+  private FrameReader reader;
+  private ByteBuffer readBuffer = ByteBuffer.allocate(1024);
+  private final ByteBuffer control = ByteBuffer.allocate(1024);
+  private Batch current;
+  private ByteBuffer currentFrame;
+  private int state;
+  private int sendWindow;
+  private int maxPayload;
+  private int maxSpans;
+  private long lastSent;
+  private final long[] unacked; // sequences sent and not yet acked on this connection
+  private int unackedHead;
+  private int unackedSize;
+  private long goAwaySequence = -1;
+  private long helloDeadline;
+  private long lastReadNanos;
+  private boolean pingOutstanding;
+  private long pingSentNanos;
+  private long pingNonce;
+  private String closeReason;
+  private boolean closeMaxBackoff;
+  private long nextAttemptNanos;
+  private boolean everConnected;
+  private boolean warnedUnreachable;
+  private boolean outage;
+
+  /** Creates the sender; {@link #start()} starts its thread. */
+  public Sender(
+      String endpoint,
+      ChannelOpener opener,
+      InflightWindow window,
+      ExporterMetrics metrics,
+      int maxBatches,
+      Duration connectTimeout,
+      Duration timeout,
+      Backoff backoff,
+      String agentName) {
+    this.endpoint = endpoint;
+    this.opener = opener;
+    this.window = window;
+    this.metrics = metrics;
+    this.maxBatches = maxBatches;
+    this.unacked = new long[maxBatches];
+    this.connectTimeoutNanos = connectTimeout.toNanos();
+    this.timeoutNanos = timeout.toNanos();
+    this.backoff = backoff;
+    this.clientHello = ClientHello.create(SessionId.random(), agentName);
+    this.thread = new Thread(this, "span-transport-vsock-exporter-" + THREADS.incrementAndGet());
+    this.thread.setDaemon(true);
+  }
+
+  /** Starts the sender thread. */
+  public void start() {
+    thread.start();
+  }
+
+  /** Returns the sender thread. */
+  public Thread thread() {
+    return thread;
+  }
+
+  /** Returns this exporter's session id. */
+  public SessionId sessionId() {
+    return clientHello.sessionId();
+  }
+
+  /** Returns whether a connection has completed its handshake and is usable now. */
+  public boolean isConnected() {
+    return connected;
+  }
+
+  /** Returns the largest payload the host accepts, as of the last handshake. */
+  public int maxPayloadHint() {
+    return maxPayloadHint;
+  }
+
+  /** Returns the most spans per frame the host accepts, as of the last handshake. */
+  public int maxSpansHint() {
+    return maxSpansHint;
+  }
+
+  /** Wakes the thread: new batches, a new flush deadline or a stop request. */
+  public void wakeup() {
+    LockSupport.unpark(thread);
+    Selector s = selector;
+    if (s != null) {
+      try {
+        s.wakeup();
+      } catch (RuntimeException ignored) {
+        // closed concurrently; the loop notices by itself
+      }
+    }
+  }
+
+  /**
+   * Stops the thread, closing the connection, and waits for it to end at most {@code timeout}.
+   * Returns whether it ended.
+   */
+  public boolean stop(long timeout, TimeUnit unit) throws InterruptedException {
+    stopping = true;
+    wakeup();
+    thread.interrupt(); // ends a blocking connect attempt
+    thread.join(Math.max(1, unit.toMillis(timeout)));
+    return !thread.isAlive();
+  }
+
+  @Override
+  public void run() {
+    try {
+      while (!stopping) {
+        long now = System.nanoTime();
+        long flushDeadline = window.expireFlushes(now, Long.MAX_VALUE);
+        if (channel == null) {
+          long wait = nextAttemptNanos - now;
+          if (wait > 0) {
+            if (flushDeadline != Long.MAX_VALUE) {
+              wait = Math.min(wait, Math.max(0, flushDeadline - now) + 1);
+            }
+            LockSupport.parkNanos(this, wait);
+            continue;
+          }
+          connect();
+        } else {
+          step(now, flushDeadline);
+        }
+      }
+    } catch (RuntimeException | Error e) {
+      logger.log(Level.SEVERE, "span-transport exporter thread failed; no more spans are sent", e);
+    } finally {
+      closeChannel();
+      connected = false;
+    }
+  }
+
+  private void connect() {
+    SocketChannel ch = null;
+    try {
+      ch = opener.open(Duration.ofNanos(connectTimeoutNanos));
+      ch.configureBlocking(false);
+      Selector sel = ch.provider().openSelector();
+      key = ch.register(sel, SelectionKey.OP_READ);
+      channel = ch;
+      selector = sel;
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(ch);
+      if (stopping) {
+        return;
+      }
+      if (!everConnected && !warnedUnreachable) {
+        warnedUnreachable = true;
+        logger.log(
+            Level.WARNING,
+            "span-transport host is not reachable at "
+                + endpoint
+                + " ("
+                + e
+                + "); spans are kept in the in-flight window until it is full"
+                + " and the exporter keeps retrying in the background");
+      } else if (logger.isLoggable(Level.FINE)) {
+        logger.log(Level.FINE, "span-transport connect to " + endpoint + " failed: " + e);
+      }
+      nextAttemptNanos = System.nanoTime() + backoff.nextDelayNanos();
+      return;
+    }
+    long now = System.nanoTime();
+    reader = new FrameReader(MAX_HOST_FRAME_LENGTH);
+    readBuffer.clear();
+    control.clear();
+    control.position(FrameWriter.writeClientHello(control.array(), 0, clientHello));
+    state = AWAIT_HELLO;
+    helloDeadline = now + connectTimeoutNanos;
+    lastReadNanos = now;
+    lastSent = 0;
+    unackedHead = 0;
+    unackedSize = 0;
+    goAwaySequence = -1;
+    pingOutstanding = false;
+    closeReason = null;
+    closeMaxBackoff = false;
+  }
+
+  private void step(long now, long flushDeadline) {
+    try {
+      boolean wantWrite = hasOutput();
+      key.interestOps(SelectionKey.OP_READ | (wantWrite ? SelectionKey.OP_WRITE : 0));
+      long timeout = nextTimerNanos(now);
+      if (flushDeadline != Long.MAX_VALUE) {
+        timeout = Math.min(timeout, Math.max(0, flushDeadline - now));
+      }
+      selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeout) + 1));
+      selector.selectedKeys().clear();
+      if (stopping) {
+        return;
+      }
+      if (key.isValid() && key.isReadable()) {
+        read();
+      }
+      if (closeReason == null) {
+        write();
+      }
+      if (closeReason == null) {
+        checkTimers(System.nanoTime());
+      }
+    } catch (FrameException e) {
+      closeReason = "host sent a bad frame: " + e.getMessage();
+    } catch (IOException e) {
+      closeReason = "connection failed: " + e;
+    }
+    if (closeReason != null) {
+      disconnect();
+    }
+  }
+
+  private boolean hasOutput() {
+    if (current != null || control.position() > 0) {
+      return true;
+    }
+    if (state != READY || goAwaySequence >= 0 || unackedSize >= sendWindow) {
+      return false;
+    }
+    return window.hasReadyAfter(lastSent);
+  }
+
+  private void read() throws IOException {
+    while (closeReason == null) {
+      int n = channel.read(readBuffer);
+      if (n < 0) {
+        closeReason = "host closed the connection";
+        return;
+      }
+      if (n == 0) {
+        return;
+      }
+      lastReadNanos = System.nanoTime();
+      readBuffer.flip();
+      reader.read(readBuffer, this);
+      readBuffer.compact();
+      if (readBuffer.capacity() < reader.requiredCapacity()) {
+        ByteBuffer bigger = ByteBuffer.allocate(reader.requiredCapacity());
+        readBuffer.flip();
+        bigger.put(readBuffer);
+        readBuffer = bigger;
+      }
+    }
+  }
+
+  @Override
+  public void onFrame(int type, long sequence, byte[] buffer, int offset, int length)
+      throws IOException {
+    if (closeReason != null) {
+      return;
+    }
+    switch (type) {
+      case FrameType.SERVER_HELLO:
+        onServerHello(sequence, ServerHello.decode(buffer, offset, length));
+        break;
+      case FrameType.ACK:
+        if (state != READY) {
+          closeReason = "host sent ACK before SERVER_HELLO";
+          return;
+        }
+        onAck(sequence);
+        break;
+      case FrameType.ERROR:
+        onError(sequence, ErrorFrame.decode(buffer, offset, length));
+        break;
+      case FrameType.PING:
+        if (goAwaySequence < 0 && control.remaining() >= FrameWriter.EMPTY_FRAME_LENGTH) {
+          control.position(
+              control.position()
+                  + FrameWriter.writePong(control.array(), control.position(), sequence));
+        }
+        break;
+      case FrameType.PONG:
+        if (pingOutstanding && sequence == pingNonce) {
+          pingOutstanding = false;
+        }
+        break;
+      case FrameType.GOAWAY:
+        goAwaySequence = sequence;
+        logger.log(
+            Level.INFO,
+            "span-transport host at "
+                + endpoint
+                + " is going away ("
+                + new String(buffer, offset, length, StandardCharsets.UTF_8)
+                + "); reconnecting");
+        break;
+      default:
+        closeReason = "host sent a frame a host must not send: " + FrameType.name(type);
+    }
+  }
+
+  private void onServerHello(long acked, ServerHello hello) {
+    if (state != AWAIT_HELLO) {
+      closeReason = "host sent a second SERVER_HELLO";
+      return;
+    }
+    if (hello.version() < clientHello.minVersion() || hello.version() > clientHello.maxVersion()) {
+      closeReason = "host chose a version this exporter did not offer: " + hello.version();
+      closeMaxBackoff = true;
+      return;
+    }
+    state = READY;
+    sendWindow = Math.min(hello.window(), maxBatches);
+    maxPayload = hello.maxFrameLength();
+    maxSpans = hello.maxSpansPerFrame();
+    maxPayloadHint = maxPayload;
+    maxSpansHint = maxSpans;
+    window.retireThrough(acked);
+    backoff.reset();
+    if (everConnected) {
+      metrics.reconnected();
+    }
+    if (outage || warnedUnreachable && !everConnected) {
+      logger.log(Level.INFO, "span-transport host at " + endpoint + " is reachable again");
+    }
+    everConnected = true;
+    outage = false;
+    connected = true;
+  }
+
+  private void onAck(long sequence) {
+    while (unackedSize > 0 && unacked[unackedHead] <= sequence) {
+      unackedHead = (unackedHead + 1) % unacked.length;
+      unackedSize--;
+    }
+    window.retireThrough(sequence);
+  }
+
+  private void onError(long sequence, ErrorFrame error) {
+    int code = error.code();
+    String text =
+        "span-transport host at "
+            + endpoint
+            + " reported "
+            + ErrorCode.name(code)
+            + (sequence != 0 ? " for batch " + sequence : "")
+            + ": "
+            + error.message();
+    if (!error.fatal()
+        && (code == ErrorCode.MALFORMED_PAYLOAD || code == ErrorCode.TOO_MANY_SPANS)) {
+      window.reject(sequence);
+      throttled.log(Level.WARNING, text + "; the batch is dropped");
+      return;
+    }
+    if (!error.fatal() && code == ErrorCode.SINK_UNAVAILABLE) {
+      throttled.log(Level.FINE, text + "; resending after a reconnect");
+      closeReason = "host sink unavailable";
+      return;
+    }
+    throttled.log(Level.WARNING, text);
+    closeReason = "host reported " + ErrorCode.name(code);
+    closeMaxBackoff = code == ErrorCode.UNSUPPORTED_VERSION;
+  }
+
+  private void write() throws IOException {
+    while (true) {
+      if (current != null) {
+        channel.write(currentFrame);
+        if (currentFrame.hasRemaining()) {
+          return;
+        }
+        metrics.bytesSent(current.frameLength);
+        window.doneWriting(current);
+        current = null;
+        currentFrame = null;
+      }
+      if (control.position() > 0) {
+        control.flip();
+        channel.write(control);
+        control.compact();
+        if (control.position() > 0) {
+          return;
+        }
+      }
+      if (state != READY || goAwaySequence >= 0 || unackedSize >= sendWindow) {
+        return;
+      }
+      Batch batch = window.nextAfter(lastSent, maxPayload, maxSpans);
+      if (batch == null) {
+        return;
+      }
+      if (batch.sends > 1) {
+        metrics.resent(batch.spanCount);
+      }
+      lastSent = batch.sequence;
+      unacked[(unackedHead + unackedSize) % unacked.length] = batch.sequence;
+      unackedSize++;
+      current = batch;
+      currentFrame = batch.frame();
+    }
+  }
+
+  private long nextTimerNanos(long now) {
+    long next = TimeUnit.SECONDS.toNanos(1);
+    if (state == AWAIT_HELLO) {
+      next = Math.min(next, helloDeadline - now);
+    } else if (unackedSize > 0) {
+      long since = pingOutstanding ? pingSentNanos : lastReadNanos;
+      next = Math.min(next, since + timeoutNanos - now);
+    }
+    return Math.max(0, next);
+  }
+
+  private void checkTimers(long now) {
+    if (state == AWAIT_HELLO) {
+      if (now - helloDeadline >= 0) {
+        closeReason = "no SERVER_HELLO within the connect timeout";
+      }
+      return;
+    }
+    if (goAwaySequence >= 0 && (unackedSize == 0 || unacked[unackedHead] > goAwaySequence)) {
+      closeReason = "host went away";
+      return;
+    }
+    if (unackedSize == 0) {
+      pingOutstanding = false;
+      return;
+    }
+    if (pingOutstanding) {
+      if (now - pingSentNanos >= timeoutNanos) {
+        closeReason =
+            "host did not answer a PING within "
+                + TimeUnit.NANOSECONDS.toMillis(timeoutNanos)
+                + " ms";
+      }
+    } else if (now - lastReadNanos >= timeoutNanos
+        && control.remaining() >= FrameWriter.EMPTY_FRAME_LENGTH) {
+      pingNonce++;
+      pingOutstanding = true;
+      pingSentNanos = now;
+      control.position(
+          control.position()
+              + FrameWriter.writePing(control.array(), control.position(), pingNonce));
+    }
+  }
+
+  private void disconnect() {
+    String reason = closeReason;
+    boolean wasReady = state == READY;
+    closeChannel();
+    connected = false;
+    if (!stopping) {
+      if (closeMaxBackoff) {
+        backoff.maxOut();
+      }
+      nextAttemptNanos = System.nanoTime() + backoff.nextDelayNanos();
+      if (wasReady && !outage) {
+        outage = true;
+        throttled.log(
+            Level.WARNING,
+            "span-transport lost its connection to "
+                + endpoint
+                + " ("
+                + reason
+                + "); "
+                + window.spans()
+                + " unacknowledged spans will be resent after reconnecting");
+      } else if (logger.isLoggable(Level.FINE)) {
+        logger.log(Level.FINE, "span-transport connection to " + endpoint + " closed: " + reason);
+      }
+    }
+  }
+
+  private void closeChannel() {
+    if (current != null) {
+      window.doneWriting(current);
+      current = null;
+      currentFrame = null;
+    }
+    Selector sel = selector;
+    selector = null;
+    if (sel != null) {
+      try {
+        sel.close();
+      } catch (IOException ignored) {
+        // nothing to do
+      }
+    }
+    closeQuietly(channel);
+    channel = null;
+    key = null;
+    state = 0;
+    unackedSize = 0;
+  }
+
+  private static void closeQuietly(SocketChannel ch) {
+    if (ch != null) {
+      try {
+        ch.close();
+      } catch (IOException ignored) {
+        // nothing to do
+      }
+    }
+  }
+}
