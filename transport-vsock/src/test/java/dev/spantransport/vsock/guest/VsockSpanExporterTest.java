@@ -143,12 +143,13 @@ class VsockSpanExporterTest {
     VsockSpanExporter exporter = exporter(builder());
     exporter.export(spans("a", 1));
     exporter.export(spans("b", 2));
-    List<byte[]> sent = List.of(first.take().payload(), first.take().payload());
+    exporter.export(spans("c", 1));
+    List<byte[]> sent =
+        List.of(first.take().payload(), first.take().payload(), first.take().payload());
     first.close();
 
     FakeHost second = new FakeHost(socket(), sessions);
     closeables.add(second);
-    exporter.export(spans("c", 1));
     assertSucceeds(exporter.flush());
 
     FakeHost.Spans r1 = second.take();
@@ -157,8 +158,9 @@ class VsockSpanExporterTest {
     assertEquals(List.of(1L, 2L, 3L), List.of(r1.sequence(), r2.sequence(), r3.sequence()));
     assertEquals(names(sent.get(0)), names(r1.payload()));
     assertEquals(names(sent.get(1)), names(r2.payload()));
+    assertEquals(names(sent.get(2)), names(r3.payload()));
     assertEquals(List.of("c-0"), names(r3.payload()));
-    assertEquals(3, exporter.metrics().resent());
+    assertEquals(4, exporter.metrics().resent());
     assertEquals(1, exporter.metrics().reconnects());
     assertEquals(4, exporter.metrics().acked());
   }
