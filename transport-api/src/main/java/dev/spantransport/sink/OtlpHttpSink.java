@@ -4,6 +4,7 @@ import dev.spantransport.codec.MalformedPayloadException;
 import dev.spantransport.codec.OtlpResourceRewriter;
 import dev.spantransport.sink.internal.GuestResources;
 import dev.spantransport.sink.internal.RateLimitedLogger;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.io.IOException;
 import java.net.URI;
@@ -55,6 +56,9 @@ public final class OtlpHttpSink implements SpanSink {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicBoolean shutdown = new AtomicBoolean();
   private final AtomicLong rejectedBusy = new AtomicLong();
+  private static final int MAX_CACHED_REWRITERS = 8192;
+
+  private final Map<Attributes, OtlpResourceRewriter> rewriters = new ConcurrentHashMap<>();
   private final Set<CompletableResultCode> pending = ConcurrentHashMap.newKeySet();
 
   OtlpHttpSink(OtlpHttpSinkBuilder config) {
@@ -104,13 +108,9 @@ public final class OtlpHttpSink implements SpanSink {
     }
     byte[] body;
     try {
-      body =
-          OtlpResourceRewriter.rewrite(
-              batch.buffer(),
-              batch.offset(),
-              batch.length(),
-              GuestResources::isReservedKey,
-              batch.identity());
+      OtlpResourceRewriter rewriter = rewriterFor(batch.identity());
+      body = new byte[rewriter.rewrittenLength(batch.buffer(), batch.offset(), batch.length())];
+      rewriter.rewrite(batch.buffer(), batch.offset(), batch.length(), body, 0);
     } catch (MalformedPayloadException | RuntimeException e) {
       release();
       logger.log(
@@ -124,6 +124,19 @@ public final class OtlpHttpSink implements SpanSink {
     long deadline = System.nanoTime() + config.maxRetryDuration().toNanos();
     send(body, 1, deadline, result);
     return result;
+  }
+
+  private OtlpResourceRewriter rewriterFor(Attributes identity) {
+    // One rewriter per guest identity: it encodes the identity attributes once.
+    OtlpResourceRewriter rewriter = rewriters.get(identity);
+    if (rewriter == null) {
+      if (rewriters.size() >= MAX_CACHED_REWRITERS) {
+        rewriters.clear();
+      }
+      rewriter = new OtlpResourceRewriter(identity, GuestResources::isReservedKey);
+      rewriters.put(identity, rewriter);
+    }
+    return rewriter;
   }
 
   private void send(byte[] body, int attempt, long deadlineNanos, CompletableResultCode result) {

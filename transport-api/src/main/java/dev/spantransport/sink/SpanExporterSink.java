@@ -36,6 +36,8 @@ public final class SpanExporterSink implements SpanSink {
   private static final RateLimitedLogger logger =
       new RateLimitedLogger(Logger.getLogger(SpanExporterSink.class.getName()), 5, 60_000);
 
+  private static final OtlpSpanDecoder DECODER = new OtlpSpanDecoder();
+
   private final SpanExporter exporter;
   private final AtomicBoolean shutdown = new AtomicBoolean();
 
@@ -64,7 +66,7 @@ public final class SpanExporterSink implements SpanSink {
     }
     List<SpanData> decoded;
     try {
-      decoded = OtlpSpanDecoder.decode(batch.buffer(), batch.offset(), batch.length());
+      decoded = DECODER.decode(batch.buffer(), batch.offset(), batch.length());
     } catch (MalformedPayloadException e) {
       logger.log(
           Level.WARNING,

@@ -142,7 +142,7 @@ public final class SpanReceiver implements Closeable {
     SpanTransport transport = SpanTransports.forEndpoint(endpoint);
     Path file = SocketFiles.socketFile(endpoint);
     if (file != null) {
-      SocketFiles.removeStale(file);
+      SocketFiles.removeStale(file); // transports do this too; checked here for every transport
     }
     ServerSocketChannel channel = transport.listen(endpoint);
     if (file != null) {

@@ -12,11 +12,11 @@ final class TestEndpoints {
   private TestEndpoints() {}
 
   static Endpoint unix(Path file) {
-    return new UnixEndpoint(file.toString());
+    return new UnixEndpoint(file);
   }
 
   static Endpoint hybrid(Path udsPath, int port) {
-    return new HybridVsockEndpoint(udsPath.toString(), port);
+    return new HybridVsockEndpoint(udsPath, port);
   }
 
   static Endpoint tcp(int port) {

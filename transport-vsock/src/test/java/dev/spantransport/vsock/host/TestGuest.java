@@ -246,12 +246,14 @@ final class TestGuest implements AutoCloseable {
         eof = true;
       }
       if (in.position() > 0) {
+        in.flip();
         reader.read(
             in,
             (type, sequence, buffer, offset, length) ->
                 frames.add(
                     new Frame(
                         type, sequence, Arrays.copyOfRange(buffer, offset, offset + length))));
+        in.compact();
       }
     } finally {
       key.cancel();

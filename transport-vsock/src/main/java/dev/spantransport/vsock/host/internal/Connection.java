@@ -153,9 +153,12 @@ final class Connection implements FrameHandler {
         detect();
       }
       if (state == HANDSHAKE || state == OPEN) {
+        in.flip();
         try {
           reader.read(in, this);
+          in.compact();
         } catch (FrameException e) {
+          in.clear();
           int code = Wire.errorCodeOf(e);
           fail(
               code,
@@ -276,7 +279,9 @@ final class Connection implements FrameHandler {
           0,
           "unsupported_version",
           "no common protocol version: host supports "
-              + Wire.VERSION
+              + Wire.MIN_VERSION
+              + ".."
+              + Wire.MAX_VERSION
               + ", guest offers "
               + Wire.describe(hello));
       return;
@@ -673,6 +678,12 @@ final class Connection implements FrameHandler {
   /** Checks timeouts and releases idle memory. */
   void onTimer(long now) {
     if (state == CLOSED) {
+      return;
+    }
+    if (!channel.isOpen() || (key != null && !key.isValid())) {
+      // Some selectors (junixsocket's poll-based one) close a hung-up channel themselves without
+      // reporting it readable, so the end of stream is found here instead.
+      onEndOfStream();
       return;
     }
     if (state == CLOSING) {

@@ -1,5 +1,6 @@
 package dev.spantransport.vsock.host.internal;
 
+import dev.spantransport.spi.PeerAttributes;
 import dev.spantransport.spi.PeerIdentity;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -25,11 +26,9 @@ import io.opentelemetry.api.metrics.MeterProvider;
 public final class ReceiverMetrics {
 
   static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
-  static final AttributeKey<String> TRANSPORT =
-      AttributeKey.stringKey("spantransport.peer.transport");
-  private static final AttributeKey<Long> CID = AttributeKey.longKey("spantransport.peer.cid");
-  private static final AttributeKey<String> SOCKET_PATH =
-      AttributeKey.stringKey("spantransport.peer.socket_path");
+  private static final AttributeKey<String> TRANSPORT = PeerAttributes.TRANSPORT;
+  private static final AttributeKey<Long> CID = PeerAttributes.CID;
+  private static final AttributeKey<String> SOCKET_PATH = PeerAttributes.SOCKET_PATH;
 
   private final LongUpDownCounter connections;
   private final LongCounter batches;

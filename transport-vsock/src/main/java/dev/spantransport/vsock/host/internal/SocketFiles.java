@@ -33,10 +33,10 @@ public final class SocketFiles {
    */
   public static Path socketFile(Endpoint endpoint) {
     if (endpoint instanceof HybridVsockEndpoint) {
-      return Path.of(((HybridVsockEndpoint) endpoint).unixSocketPath());
+      return ((HybridVsockEndpoint) endpoint).unixSocketPath();
     }
     if (endpoint instanceof UnixEndpoint) {
-      return Path.of(((UnixEndpoint) endpoint).path().toString());
+      return ((UnixEndpoint) endpoint).path();
     }
     return null;
   }

@@ -6,6 +6,7 @@ import dev.spantransport.wire.ClientHello;
 import dev.spantransport.wire.ErrorCode;
 import dev.spantransport.wire.FrameDescriptor;
 import dev.spantransport.wire.FrameException;
+import dev.spantransport.wire.FrameTooLongException;
 import dev.spantransport.wire.FrameWriter;
 import dev.spantransport.wire.ServerHello;
 
@@ -18,7 +19,8 @@ import dev.spantransport.wire.ServerHello;
 final class Wire {
 
   static final int HEADER_LENGTH = FrameDescriptor.HEADER_LENGTH;
-  static final int VERSION = FrameDescriptor.VERSION;
+  static final int MIN_VERSION = FrameDescriptor.MIN_SUPPORTED_VERSION;
+  static final int MAX_VERSION = FrameDescriptor.MAX_SUPPORTED_VERSION;
   static final int MAX_ERROR_MESSAGE_BYTES = 160;
 
   private Wire() {}
@@ -48,7 +50,7 @@ final class Wire {
       int maxSpans,
       int window) {
     return FrameWriter.writeServerHello(
-        dst, off, ackedSequence, new ServerHello(version, 0, maxFrame, maxSpans, window));
+        dst, off, ackedSequence, ServerHello.create(version, 0, maxFrame, maxSpans, window));
   }
 
   /** Upper bound of bytes any control frame written here takes. */
@@ -62,15 +64,15 @@ final class Wire {
 
   /** Returns the negotiated version, or -1 if the guest and host share none. */
   static int negotiate(ClientHello hello) {
-    return hello.negotiate(VERSION, VERSION);
+    return ServerHello.negotiate(hello.minVersion(), hello.maxVersion(), MIN_VERSION, MAX_VERSION);
   }
 
   static long sessionHigh(ClientHello hello) {
-    return hello.sessionIdHigh();
+    return hello.sessionId().high();
   }
 
   static long sessionLow(ClientHello hello) {
-    return hello.sessionIdLow();
+    return hello.sessionId().low();
   }
 
   static String describe(ClientHello hello) {
@@ -84,7 +86,9 @@ final class Wire {
 
   /** Returns the protocol error code for a frame decoding failure. */
   static int errorCodeOf(FrameException e) {
-    return e.errorCode();
+    return e instanceof FrameTooLongException
+        ? ErrorCode.FRAME_TOO_LARGE
+        : ErrorCode.MALFORMED_FRAME;
   }
 
   private static String clip(String text) {
