@@ -47,6 +47,9 @@ public final class Demo {
    * @param args see the class comment
    */
   public static void main(String[] args) {
+    // The receiver's start-up line would interrupt the trees; warnings still show.
+    java.util.logging.Logger.getLogger("dev.spantransport")
+        .setLevel(java.util.logging.Level.WARNING);
     System.exit(run(args, System.out, System.err));
   }
 

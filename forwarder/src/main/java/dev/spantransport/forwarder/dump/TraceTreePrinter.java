@@ -59,6 +59,8 @@ public final class TraceTreePrinter implements SpanExporter {
   private static final String PEER_PREFIX = "spantransport.peer.";
   private static final int MAX_ATTRIBUTES_SHOWN = 5;
   private static final int MAX_VALUE_CHARS = 48;
+  // Too long for a one-line view; the collector keeps them.
+  private static final Set<String> HIDDEN = Set.of("exception.stacktrace");
 
   private final PrintStream out;
   private final long quietNanos;
@@ -325,7 +327,12 @@ public final class TraceTreePrinter implements SpanExporter {
       return;
     }
     Map<String, Object> sorted = new TreeMap<>();
-    attributes.forEach((k, v) -> sorted.put(k.getKey(), v));
+    attributes.forEach(
+        (k, v) -> {
+          if (!HIDDEN.contains(k.getKey())) {
+            sorted.put(k.getKey(), v);
+          }
+        });
     int shown = 0;
     for (Map.Entry<String, Object> e : sorted.entrySet()) {
       if (shown == MAX_ATTRIBUTES_SHOWN) {
