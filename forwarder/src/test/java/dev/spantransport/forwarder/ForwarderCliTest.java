@@ -1,0 +1,195 @@
+package dev.spantransport.forwarder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spantransport.forwarder.internal.ForwarderOptions;
+import dev.spantransport.forwarder.internal.UsageException;
+import dev.spantransport.spi.Endpoint;
+import dev.spantransport.spi.HybridVsockEndpoint;
+import dev.spantransport.spi.VsockEndpoint;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ForwarderCliTest {
+
+  @TempDir Path dir;
+
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(String... args) {
+    return Forwarder.run(
+        args,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  private String err() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void helpListsKataFlagsThenOurExtrasUnderTheirOwnHeading() {
+    assertEquals(0, run("--help"));
+    String help = out.toString(StandardCharsets.UTF_8);
+    int kata = help.indexOf("KATA-TRACE-FORWARDER FLAGS");
+    int extras = help.indexOf("SPAN-TRANSPORT EXTRAS");
+    assertTrue(kata >= 0 && extras > kata, help);
+    for (String flag :
+        List.of(
+            "--dump-only",
+            "--trace-name",
+            "--otlp-endpoint",
+            "--log-level",
+            "--socket-path",
+            "--vsock-cid",
+            "--vsock-port",
+            "--help",
+            "--version")) {
+      int at = help.indexOf(flag);
+      assertTrue(at > kata && at < extras, flag + " belongs under the Kata heading");
+    }
+    for (String flag :
+        List.of("--zipkin-endpoint", "--listen", "--max-frame-bytes", "--metrics-interval")) {
+      assertTrue(help.indexOf(flag) > extras, flag + " belongs under the extras heading");
+    }
+    assertTrue(help.contains("[default: kata-agent]"));
+    assertTrue(help.contains("[default: http://localhost:4317]"));
+    assertTrue(help.contains("[default: 10240]"));
+    assertEquals(0, run("-h"));
+  }
+
+  @Test
+  void versionPrintsProgramNameAndVersion() {
+    assertEquals(0, run("--version"));
+    assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("span-transport-forwarder "));
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--vsock-port|0|VSOCK port number cannot be zero: 0",
+        "--vsock-port||VSOCK port cannot be empty",
+        "--vsock-port|1 foo|VSOCK port number must be an integer: '1 foo'",
+        "--vsock-port|4294967296|VSOCK port number must be an integer below 2^32",
+        "--vsock-cid||VSOCK CID cannot be empty",
+        "--vsock-cid|x|VSOCK CID must be an integer (or \"any\"): 'x'",
+        "--trace-name||trace name must not be blank",
+        "--socket-path||Hybrid VSOCK socket path cannot be empty",
+        "--otlp-endpoint||OTLP endpoint cannot be blank",
+        "--otlp-endpoint|localhost:4317|--otlp-endpoint must start with http:// or https://",
+        "--max-frame-bytes|12|--max-frame-bytes must be between 1024 and 67108864: 12",
+        "--listen|vsock://any:0|--listen: ",
+      })
+  void rejectsBadValueWithRuleAndExitCodeOne(String flag, String value, String message) {
+    assertEquals(1, run(flag, value == null ? "" : value));
+    assertTrue(err().startsWith("ERROR: "), err());
+    assertTrue(err().contains(message), err());
+  }
+
+  @Test
+  void rejectsMalformedCommandLineWithExitCodeTwo() {
+    assertEquals(2, run("--bogus"));
+    assertTrue(err().contains("unknown flag (see --help): '--bogus'"), err());
+    assertTrue(err().contains("try '--help'"), err());
+  }
+
+  @Test
+  void rejectsFlagWithoutValueWithExitCodeTwo() {
+    assertEquals(2, run("--vsock-port"));
+    assertTrue(err().contains("flag needs a value: '--vsock-port'"), err());
+  }
+
+  @Test
+  void rejectsUnknownLogLevelWithExitCodeTwo() {
+    assertEquals(2, run("--log-level", "verbose"));
+    assertTrue(
+        err().contains("must be one of trace, debug, info, warn, error, critical: 'verbose'"),
+        err());
+  }
+
+  @Test
+  void defaultsMatchKataTraceForwarder() throws UsageException {
+    ForwarderOptions o = ForwarderOptions.parse(new String[0]);
+    assertEquals("kata-agent", o.traceName());
+    assertEquals("http://localhost:4317", o.otlpEndpoint());
+    assertEquals("grpc", o.otlpProtocol());
+    assertEquals("info", o.logLevel());
+    assertEquals(List.of(new VsockEndpoint(VsockEndpoint.VMADDR_CID_ANY, 10240)), o.endpoints());
+  }
+
+  @Test
+  void socketPathListensOnPathUnderscorePort() throws UsageException {
+    ForwarderOptions o =
+        ForwarderOptions.parse(
+            new String[] {"--socket-path", "/run/vm/kata.hvsock", "--vsock-port", "9"});
+    HybridVsockEndpoint e = (HybridVsockEndpoint) o.endpoints().get(0);
+    assertEquals(Path.of("/run/vm/kata.hvsock_9"), e.unixSocketPath());
+  }
+
+  @Test
+  void listenAloneReplacesTheDefaultVsockListener() throws UsageException {
+    ForwarderOptions o =
+        ForwarderOptions.parse(
+            new String[] {"--listen", "unix:/tmp/a.sock", "--listen=tcp://127.0.0.1:4319"});
+    assertEquals(
+        List.of(Endpoint.parse("unix:/tmp/a.sock"), Endpoint.parse("tcp://127.0.0.1:4319")),
+        o.endpoints());
+    ForwarderOptions both =
+        ForwarderOptions.parse(new String[] {"--listen", "unix:/tmp/a.sock", "--vsock-port", "7"});
+    assertEquals(2, both.endpoints().size());
+  }
+
+  @Test
+  void endpointEndingInV1TracesMeansOtlpHttp() throws UsageException {
+    assertEquals(
+        "http/protobuf",
+        ForwarderOptions.parse(new String[] {"--otlp-endpoint", "http://c:4318/v1/traces"})
+            .otlpProtocol());
+    assertEquals(
+        "http/protobuf",
+        ForwarderOptions.parse(
+                new String[] {
+                  "--otlp-endpoint", "http://c:4318", "--otlp-protocol", "http/protobuf"
+                })
+            .otlpProtocol());
+  }
+
+  @Test
+  void zipkinAloneReplacesOtlp() throws UsageException {
+    ForwarderOptions o =
+        ForwarderOptions.parse(new String[] {"--zipkin-endpoint", "http://z:9411/api/v2/spans"});
+    assertEquals(false, o.otlpUsed());
+    assertEquals("http://z:9411/api/v2/spans", o.zipkinEndpoint());
+  }
+
+  @Test
+  void exitsOneWhenCollectorIsNotReachableAtStart() throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort(); // closed again: nothing listens there
+    }
+    for (String[] collector :
+        List.of(
+            new String[] {"--otlp-endpoint", "http://127.0.0.1:" + port},
+            new String[] {"--otlp-endpoint", "http://127.0.0.1:" + port + "/v1/traces"},
+            new String[] {"--zipkin-endpoint", "http://127.0.0.1:" + port + "/api/v2/spans"})) {
+      err.reset();
+      int code = run(collector[0], collector[1], "--listen", "unix:" + dir.resolve("f.sock"));
+      assertEquals(1, code, err());
+      assertTrue(err().contains("ERROR: collector not reachable at"), err());
+      assertTrue(err().contains(String.valueOf(port)), err());
+    }
+  }
+}
