@@ -1,10 +1,17 @@
 package dev.spantransport.codec;
 
+import static dev.spantransport.codec.internal.ProtoWire.WIRETYPE_FIXED32;
+import static dev.spantransport.codec.internal.ProtoWire.WIRETYPE_FIXED64;
+import static dev.spantransport.codec.internal.ProtoWire.WIRETYPE_LENGTH_DELIMITED;
+import static dev.spantransport.codec.internal.ProtoWire.WIRETYPE_VARINT;
+
+import dev.spantransport.codec.internal.DecodeCache;
 import dev.spantransport.codec.internal.DecodedSpanData;
 import dev.spantransport.codec.internal.OtlpFields;
 import dev.spantransport.codec.internal.OtlpValidator;
 import dev.spantransport.codec.internal.WireReader;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.AttributeType;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.common.KeyValue;
@@ -35,10 +42,11 @@ import java.util.Objects;
  * Decodes the protobuf bytes of an OTLP {@code ExportTraceServiceRequest} straight into {@link
  * SpanData}, with no intermediate protobuf objects.
  *
- * <p>The payload is first validated in full (framing, wire types of known fields, id sizes, nesting
- * depth), so a malformed or truncated payload fails with a {@link MalformedPayloadException} before
- * any span is built, and no length read from the payload is used before it is checked against the
- * bytes left. Unknown fields are skipped by wire type.
+ * <p>Decoding checks the payload as it goes (framing, wire types of known fields, id sizes, nesting
+ * depth) with exactly the checks of {@link #countSpans}, and no length read from the payload is
+ * used before it is checked against the bytes left. A malformed or truncated payload fails with a
+ * {@link MalformedPayloadException} that names the first fault in payload order, and no spans are
+ * returned. Unknown fields are skipped by wire type.
  *
  * <p>Spans of one {@code ResourceSpans} share one {@link Resource}; spans of one {@code ScopeSpans}
  * share one {@link InstrumentationScopeInfo}. What OTLP does not carry is filled in as follows: a
@@ -47,10 +55,12 @@ import java.util.Objects;
  * attribute whose key {@link Resource} refuses (not printable ASCII, or longer than 255 characters)
  * is dropped. Invalid UTF-8 in strings is replaced with U+FFFD rather than rejected.
  *
- * <p>A decoder holds no state and is thread-safe.
+ * <p>A decoder keeps small bounded caches of attribute keys and short strings it has decoded, so
+ * spans of successive batches share them; the caches never grow and hold only immutable values.
+ * Consecutive spans with the same trace id share one trace-id string. A decoder is thread-safe.
  */
 public final class OtlpSpanDecoder {
-  private static final char[] HEX_DIGITS = "0123456789abcdef".toCharArray();
+  private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
   private static final SpanKind[] KINDS = {
     SpanKind.INTERNAL,
     SpanKind.INTERNAL,
@@ -59,6 +69,8 @@ public final class OtlpSpanDecoder {
     SpanKind.PRODUCER,
     SpanKind.CONSUMER
   };
+
+  private final DecodeCache cache = new DecodeCache();
 
   /** Creates a decoder. */
   public OtlpSpanDecoder() {}
@@ -87,28 +99,21 @@ public final class OtlpSpanDecoder {
   public List<SpanData> decode(byte[] buffer, int offset, int length)
       throws MalformedPayloadException {
     Objects.checkFromIndexSize(offset, length, buffer.length);
-    int count = OtlpValidator.countSpans(buffer, offset, length);
-    List<SpanData> spans = new ArrayList<>(count);
-    WireReader r = new WireReader(buffer, offset);
-    int end = offset + length;
+    Pass pass = new Pass(buffer, offset, cache);
     try {
-      while (r.pos() < end) {
-        int tag = r.readTag(end, "ExportTraceServiceRequest");
-        if ((tag >>> 3) == OtlpFields.REQUEST_RESOURCE_SPANS) {
-          int len = r.readLength(end, "ExportTraceServiceRequest.resource_spans");
-          int stop = r.pos() + len;
-          resourceSpans(r, stop, spans);
-          r.pos(stop);
-        } else {
-          r.skip(tag, end, "ExportTraceServiceRequest");
-        }
-      }
+      return pass.request(offset + length);
+    } catch (MalformedPayloadException e) {
+      // The single pass checks everything the validator checks, but it visits the fields of a
+      // ResourceSpans in a different order; the validator names the first fault in payload order.
+      OtlpValidator.countSpans(buffer, offset, length);
+      throw e;
     } catch (RuntimeException e) {
-      // Validation ran first, so this is not expected; keep the promised exception type anyway.
+      OtlpValidator.countSpans(buffer, offset, length);
+      // Not expected for a payload that validates; keep the promised exception type anyway.
+      WireReader r = pass.r;
       throw new MalformedPayloadException(
           "payload could not be decoded: " + e, r.offset(r.pos()), e);
     }
-    return spans;
   }
 
   @Override
@@ -116,551 +121,723 @@ public final class OtlpSpanDecoder {
     return "OtlpSpanDecoder{}";
   }
 
-  private static void resourceSpans(WireReader r, int end, List<SpanData> out)
-      throws MalformedPayloadException {
-    int start = r.pos();
-    int resourceStart = -1;
-    int resourceEnd = -1;
-    String schemaUrl = null;
-    while (r.pos() < end) {
-      int tag = r.readTag(end, "ResourceSpans");
-      int field = tag >>> 3;
-      if (field == OtlpFields.RESOURCE_SPANS_RESOURCE) {
-        int len = r.readLength(end, "ResourceSpans.resource");
-        resourceStart = r.pos();
-        resourceEnd = resourceStart + len;
-        r.pos(resourceEnd);
-      } else if (field == OtlpFields.RESOURCE_SPANS_SCHEMA_URL) {
-        schemaUrl = string(r, end, "ResourceSpans.schema_url");
-      } else {
-        r.skip(tag, end, "ResourceSpans");
-      }
+  /** The state of one decode call: the reader, scratch space and the last trace id seen. */
+  private static final class Pass {
+    final WireReader r;
+    final byte[] buf;
+    final DecodeCache cache;
+    final byte[] hexScratch = new byte[32];
+    int lastTraceIdAt = -1;
+    String lastTraceId;
+
+    Pass(byte[] buf, int base, DecodeCache cache) {
+      this.r = new WireReader(buf, base);
+      this.buf = buf;
+      this.cache = cache;
     }
-    Attributes attributes = Attributes.empty();
-    if (resourceStart >= 0) {
-      r.pos(resourceStart);
-      AttributesBuilder builder = null;
-      while (r.pos() < resourceEnd) {
-        int tag = r.readTag(resourceEnd, "Resource");
-        if ((tag >>> 3) == OtlpFields.RESOURCE_ATTRIBUTES) {
-          builder = keyValue(r, resourceEnd, builder);
+
+    List<SpanData> request(int end) throws MalformedPayloadException {
+      List<SpanData> spans = new ArrayList<>();
+      while (r.pos() < end) {
+        int tag = r.readTag(end, "ExportTraceServiceRequest");
+        if ((tag >>> 3) == OtlpFields.REQUEST_RESOURCE_SPANS) {
+          r.expect(tag, WIRETYPE_LENGTH_DELIMITED, "ExportTraceServiceRequest.resource_spans");
+          int len = r.readLength(end, "ExportTraceServiceRequest.resource_spans");
+          int stop = r.pos() + len;
+          resourceSpans(stop, spans);
+          r.pos(stop);
         } else {
-          r.skip(tag, resourceEnd, "Resource");
+          r.skip(tag, end, "ExportTraceServiceRequest");
         }
       }
-      if (builder != null) {
-        attributes = builder.build();
-      }
+      return spans;
     }
-    Resource resource = Resource.create(resourceAttributes(attributes), emptyToNull(schemaUrl));
-    r.pos(start);
-    while (r.pos() < end) {
-      int tag = r.readTag(end, "ResourceSpans");
-      if ((tag >>> 3) == OtlpFields.RESOURCE_SPANS_SCOPE_SPANS) {
-        int len = r.readLength(end, "ResourceSpans.scope_spans");
-        int stop = r.pos() + len;
-        scopeSpans(r, stop, resource, out);
-        r.pos(stop);
-      } else {
-        r.skip(tag, end, "ResourceSpans");
-      }
-    }
-  }
 
-  private static void scopeSpans(WireReader r, int end, Resource resource, List<SpanData> out)
-      throws MalformedPayloadException {
-    int start = r.pos();
-    int scopeStart = -1;
-    int scopeEnd = -1;
-    String schemaUrl = null;
-    while (r.pos() < end) {
-      int tag = r.readTag(end, "ScopeSpans");
-      int field = tag >>> 3;
-      if (field == OtlpFields.SCOPE_SPANS_SCOPE) {
-        int len = r.readLength(end, "ScopeSpans.scope");
-        scopeStart = r.pos();
-        scopeEnd = scopeStart + len;
-        r.pos(scopeEnd);
-      } else if (field == OtlpFields.SCOPE_SPANS_SCHEMA_URL) {
-        schemaUrl = string(r, end, "ScopeSpans.schema_url");
-      } else {
-        r.skip(tag, end, "ScopeSpans");
-      }
-    }
-    String name = "";
-    String version = null;
-    AttributesBuilder attributes = null;
-    if (scopeStart >= 0) {
-      r.pos(scopeStart);
-      while (r.pos() < scopeEnd) {
-        int tag = r.readTag(scopeEnd, "InstrumentationScope");
+    private void resourceSpans(int end, List<SpanData> out) throws MalformedPayloadException {
+      // First the top-level fields only (the schema URL comes after the spans in canonical
+      // order), then the resource, then the spans.
+      int start = r.pos();
+      int resourceStart = -1;
+      int resourceEnd = -1;
+      String schemaUrl = null;
+      while (r.pos() < end) {
+        int tag = r.readTag(end, "ResourceSpans");
         switch (tag >>> 3) {
-          case OtlpFields.SCOPE_NAME:
-            name = string(r, scopeEnd, "InstrumentationScope.name");
-            break;
-          case OtlpFields.SCOPE_VERSION:
-            version = string(r, scopeEnd, "InstrumentationScope.version");
-            break;
-          case OtlpFields.SCOPE_ATTRIBUTES:
-            attributes = keyValue(r, scopeEnd, attributes);
+          case OtlpFields.RESOURCE_SPANS_RESOURCE:
+            {
+              r.expect(tag, WIRETYPE_LENGTH_DELIMITED, "ResourceSpans.resource");
+              int len = r.readLength(end, "ResourceSpans.resource");
+              resourceStart = r.pos();
+              resourceEnd = resourceStart + len;
+              r.pos(resourceEnd);
+              break;
+            }
+          case OtlpFields.RESOURCE_SPANS_SCOPE_SPANS:
+            {
+              r.expect(tag, WIRETYPE_LENGTH_DELIMITED, "ResourceSpans.scope_spans");
+              int len = r.readLength(end, "ResourceSpans.scope_spans");
+              r.pos(r.pos() + len);
+              break;
+            }
+          case OtlpFields.RESOURCE_SPANS_SCHEMA_URL:
+            schemaUrl = string(tag, end, "ResourceSpans.schema_url");
             break;
           default:
-            r.skip(tag, scopeEnd, "InstrumentationScope");
+            r.skip(tag, end, "ResourceSpans");
+        }
+      }
+      Attributes attributes = Attributes.empty();
+      if (resourceStart >= 0) {
+        r.pos(resourceStart);
+        AttributesBuilder builder = null;
+        while (r.pos() < resourceEnd) {
+          int tag = r.readTag(resourceEnd, "Resource");
+          switch (tag >>> 3) {
+            case OtlpFields.RESOURCE_ATTRIBUTES:
+              builder = keyValue(tag, resourceEnd, "Resource.attributes", builder);
+              break;
+            case OtlpFields.RESOURCE_DROPPED_ATTRIBUTES_COUNT:
+              varint(tag, resourceEnd, "Resource.dropped_attributes_count");
+              break;
+            default:
+              r.skip(tag, resourceEnd, "Resource");
+          }
+        }
+        if (builder != null) {
+          attributes = builder.build();
+        }
+      }
+      Resource resource = Resource.create(resourceAttributes(attributes), emptyToNull(schemaUrl));
+      r.pos(start);
+      while (r.pos() < end) {
+        int tag = r.readTag(end, "ResourceSpans");
+        if ((tag >>> 3) == OtlpFields.RESOURCE_SPANS_SCOPE_SPANS) {
+          int len = r.readLength(end, "ResourceSpans.scope_spans");
+          int stop = r.pos() + len;
+          scopeSpans(stop, resource, out);
+          r.pos(stop);
+        } else {
+          r.skip(tag, end, "ResourceSpans");
         }
       }
     }
-    InstrumentationScopeInfoBuilder builder = InstrumentationScopeInfo.builder(name);
-    version = emptyToNull(version);
-    if (version != null) {
-      builder.setVersion(version);
-    }
-    schemaUrl = emptyToNull(schemaUrl);
-    if (schemaUrl != null) {
-      builder.setSchemaUrl(schemaUrl);
-    }
-    if (attributes != null) {
-      builder.setAttributes(attributes.build());
-    }
-    InstrumentationScopeInfo scope = builder.build();
-    r.pos(start);
-    while (r.pos() < end) {
-      int tag = r.readTag(end, "ScopeSpans");
-      if ((tag >>> 3) == OtlpFields.SCOPE_SPANS_SPANS) {
-        int len = r.readLength(end, "ScopeSpans.spans");
-        int stop = r.pos() + len;
-        out.add(span(r, stop, resource, scope));
-        r.pos(stop);
-      } else {
-        r.skip(tag, end, "ScopeSpans");
+
+    private void scopeSpans(int end, Resource resource, List<SpanData> out)
+        throws MalformedPayloadException {
+      int start = r.pos();
+      int scopeStart = -1;
+      int scopeEnd = -1;
+      String schemaUrl = null;
+      while (r.pos() < end) {
+        int tag = r.readTag(end, "ScopeSpans");
+        switch (tag >>> 3) {
+          case OtlpFields.SCOPE_SPANS_SCOPE:
+            {
+              r.expect(tag, WIRETYPE_LENGTH_DELIMITED, "ScopeSpans.scope");
+              int len = r.readLength(end, "ScopeSpans.scope");
+              scopeStart = r.pos();
+              scopeEnd = scopeStart + len;
+              r.pos(scopeEnd);
+              break;
+            }
+          case OtlpFields.SCOPE_SPANS_SPANS:
+            {
+              r.expect(tag, WIRETYPE_LENGTH_DELIMITED, "ScopeSpans.spans");
+              int len = r.readLength(end, "ScopeSpans.spans");
+              r.pos(r.pos() + len);
+              break;
+            }
+          case OtlpFields.SCOPE_SPANS_SCHEMA_URL:
+            schemaUrl = string(tag, end, "ScopeSpans.schema_url");
+            break;
+          default:
+            r.skip(tag, end, "ScopeSpans");
+        }
+      }
+      String name = "";
+      String version = null;
+      AttributesBuilder attributes = null;
+      if (scopeStart >= 0) {
+        r.pos(scopeStart);
+        while (r.pos() < scopeEnd) {
+          int tag = r.readTag(scopeEnd, "InstrumentationScope");
+          switch (tag >>> 3) {
+            case OtlpFields.SCOPE_NAME:
+              name = string(tag, scopeEnd, "InstrumentationScope.name");
+              break;
+            case OtlpFields.SCOPE_VERSION:
+              version = string(tag, scopeEnd, "InstrumentationScope.version");
+              break;
+            case OtlpFields.SCOPE_ATTRIBUTES:
+              attributes = keyValue(tag, scopeEnd, "InstrumentationScope.attributes", attributes);
+              break;
+            case OtlpFields.SCOPE_DROPPED_ATTRIBUTES_COUNT:
+              varint(tag, scopeEnd, "InstrumentationScope.dropped_attributes_count");
+              break;
+            default:
+              r.skip(tag, scopeEnd, "InstrumentationScope");
+          }
+        }
+      }
+      InstrumentationScopeInfoBuilder builder = InstrumentationScopeInfo.builder(name);
+      version = emptyToNull(version);
+      if (version != null) {
+        builder.setVersion(version);
+      }
+      schemaUrl = emptyToNull(schemaUrl);
+      if (schemaUrl != null) {
+        builder.setSchemaUrl(schemaUrl);
+      }
+      if (attributes != null) {
+        builder.setAttributes(attributes.build());
+      }
+      InstrumentationScopeInfo scope = builder.build();
+      r.pos(start);
+      while (r.pos() < end) {
+        int tag = r.readTag(end, "ScopeSpans");
+        if ((tag >>> 3) == OtlpFields.SCOPE_SPANS_SPANS) {
+          int len = r.readLength(end, "ScopeSpans.spans");
+          int stop = r.pos() + len;
+          out.add(span(stop, resource, scope));
+          r.pos(stop);
+        } else {
+          r.skip(tag, end, "ScopeSpans");
+        }
       }
     }
-  }
 
-  private static SpanData span(
-      WireReader r, int end, Resource resource, InstrumentationScopeInfo scope)
-      throws MalformedPayloadException {
-    byte[] buf = r.buffer();
-    int traceIdAt = -1;
-    int spanIdAt = -1;
-    int parentIdAt = -1;
-    String traceState = "";
-    String name = "";
-    int kind = 0;
-    long start = 0;
-    long endTime = 0;
-    AttributesBuilder attributes = null;
-    long droppedAttributes = 0;
-    List<EventData> events = null;
-    long droppedEvents = 0;
-    List<LinkData> links = null;
-    long droppedLinks = 0;
-    String statusMessage = "";
-    int statusCode = 0;
-    int flags = 0;
-    while (r.pos() < end) {
-      int tag = r.readTag(end, "Span");
-      switch (tag >>> 3) {
-        case OtlpFields.SPAN_TRACE_ID:
-          traceIdAt = id(r, end, "Span.trace_id");
-          break;
-        case OtlpFields.SPAN_SPAN_ID:
-          spanIdAt = id(r, end, "Span.span_id");
-          break;
-        case OtlpFields.SPAN_TRACE_STATE:
-          traceState = string(r, end, "Span.trace_state");
-          break;
-        case OtlpFields.SPAN_PARENT_SPAN_ID:
-          parentIdAt = id(r, end, "Span.parent_span_id");
-          break;
-        case OtlpFields.SPAN_NAME:
-          name = string(r, end, "Span.name");
-          break;
-        case OtlpFields.SPAN_KIND:
-          kind = (int) r.readVarint(end, "Span.kind");
-          break;
-        case OtlpFields.SPAN_START_TIME:
-          start = r.readFixed64(end, "Span.start_time_unix_nano");
-          break;
-        case OtlpFields.SPAN_END_TIME:
-          endTime = r.readFixed64(end, "Span.end_time_unix_nano");
-          break;
-        case OtlpFields.SPAN_ATTRIBUTES:
-          attributes = keyValue(r, end, attributes);
-          break;
-        case OtlpFields.SPAN_DROPPED_ATTRIBUTES_COUNT:
-          droppedAttributes = r.readVarint(end, "Span.dropped_attributes_count");
-          break;
-        case OtlpFields.SPAN_EVENTS:
-          {
-            int len = r.readLength(end, "Span.events");
-            if (events == null) {
-              events = new ArrayList<>(2);
-            }
-            events.add(event(r, r.pos() + len));
+    private SpanData span(int end, Resource resource, InstrumentationScopeInfo scope)
+        throws MalformedPayloadException {
+      int traceIdAt = -1;
+      int spanIdAt = -1;
+      int parentIdAt = -1;
+      String traceState = "";
+      String name = "";
+      int kind = 0;
+      long start = 0;
+      long endTime = 0;
+      AttributesBuilder attributes = null;
+      long droppedAttributes = 0;
+      List<EventData> events = null;
+      long droppedEvents = 0;
+      List<LinkData> links = null;
+      long droppedLinks = 0;
+      String statusMessage = "";
+      int statusCode = 0;
+      int flags = 0;
+      while (r.pos() < end) {
+        int tag = r.readTag(end, "Span");
+        switch (tag >>> 3) {
+          case OtlpFields.SPAN_TRACE_ID:
+            traceIdAt = id(tag, end, "Span.trace_id", 16);
             break;
-          }
-        case OtlpFields.SPAN_DROPPED_EVENTS_COUNT:
-          droppedEvents = r.readVarint(end, "Span.dropped_events_count");
-          break;
-        case OtlpFields.SPAN_LINKS:
-          {
-            int len = r.readLength(end, "Span.links");
-            if (links == null) {
-              links = new ArrayList<>(2);
-            }
-            links.add(link(r, r.pos() + len));
+          case OtlpFields.SPAN_SPAN_ID:
+            spanIdAt = id(tag, end, "Span.span_id", 8);
             break;
-          }
-        case OtlpFields.SPAN_DROPPED_LINKS_COUNT:
-          droppedLinks = r.readVarint(end, "Span.dropped_links_count");
-          break;
-        case OtlpFields.SPAN_STATUS:
-          {
-            int len = r.readLength(end, "Span.status");
-            int stop = r.pos() + len;
-            while (r.pos() < stop) {
-              int statusTag = r.readTag(stop, "Status");
-              int field = statusTag >>> 3;
-              if (field == OtlpFields.STATUS_MESSAGE) {
-                statusMessage = string(r, stop, "Status.message");
-              } else if (field == OtlpFields.STATUS_CODE) {
-                statusCode = (int) r.readVarint(stop, "Status.code");
-              } else {
-                r.skip(statusTag, stop, "Status");
+          case OtlpFields.SPAN_TRACE_STATE:
+            traceState = string(tag, end, "Span.trace_state");
+            break;
+          case OtlpFields.SPAN_PARENT_SPAN_ID:
+            parentIdAt = id(tag, end, "Span.parent_span_id", 8);
+            break;
+          case OtlpFields.SPAN_NAME:
+            name = string(tag, end, "Span.name");
+            break;
+          case OtlpFields.SPAN_KIND:
+            kind = (int) varint(tag, end, "Span.kind");
+            break;
+          case OtlpFields.SPAN_START_TIME:
+            start = fixed64(tag, end, "Span.start_time_unix_nano");
+            break;
+          case OtlpFields.SPAN_END_TIME:
+            endTime = fixed64(tag, end, "Span.end_time_unix_nano");
+            break;
+          case OtlpFields.SPAN_ATTRIBUTES:
+            attributes = keyValue(tag, end, "Span.attributes", attributes);
+            break;
+          case OtlpFields.SPAN_DROPPED_ATTRIBUTES_COUNT:
+            droppedAttributes = varint(tag, end, "Span.dropped_attributes_count");
+            break;
+          case OtlpFields.SPAN_EVENTS:
+            {
+              r.expect(tag, WIRETYPE_LENGTH_DELIMITED, "Span.events");
+              int len = r.readLength(end, "Span.events");
+              if (events == null) {
+                events = new ArrayList<>(2);
               }
+              events.add(event(r.pos() + len));
+              break;
             }
+          case OtlpFields.SPAN_DROPPED_EVENTS_COUNT:
+            droppedEvents = varint(tag, end, "Span.dropped_events_count");
             break;
-          }
-        case OtlpFields.SPAN_FLAGS:
-          flags = r.readFixed32(end, "Span.flags");
-          break;
-        default:
-          r.skip(tag, end, "Span");
+          case OtlpFields.SPAN_LINKS:
+            {
+              r.expect(tag, WIRETYPE_LENGTH_DELIMITED, "Span.links");
+              int len = r.readLength(end, "Span.links");
+              if (links == null) {
+                links = new ArrayList<>(2);
+              }
+              links.add(link(r.pos() + len));
+              break;
+            }
+          case OtlpFields.SPAN_DROPPED_LINKS_COUNT:
+            droppedLinks = varint(tag, end, "Span.dropped_links_count");
+            break;
+          case OtlpFields.SPAN_STATUS:
+            {
+              r.expect(tag, WIRETYPE_LENGTH_DELIMITED, "Span.status");
+              int len = r.readLength(end, "Span.status");
+              int stop = r.pos() + len;
+              while (r.pos() < stop) {
+                int statusTag = r.readTag(stop, "Status");
+                switch (statusTag >>> 3) {
+                  case OtlpFields.STATUS_MESSAGE:
+                    statusMessage = string(statusTag, stop, "Status.message");
+                    break;
+                  case OtlpFields.STATUS_CODE:
+                    statusCode = (int) varint(statusTag, stop, "Status.code");
+                    break;
+                  default:
+                    r.skip(statusTag, stop, "Status");
+                }
+              }
+              break;
+            }
+          case OtlpFields.SPAN_FLAGS:
+            r.expect(tag, WIRETYPE_FIXED32, "Span.flags");
+            flags = r.readFixed32(end, "Span.flags");
+            break;
+          default:
+            r.skip(tag, end, "Span");
+        }
       }
-    }
-    String traceId = traceIdAt >= 0 ? hex(buf, traceIdAt, 16) : TraceId.getInvalid();
-    String spanId = spanIdAt >= 0 ? hex(buf, spanIdAt, 8) : SpanId.getInvalid();
-    TraceFlags traceFlags = TraceFlags.fromByte((byte) (flags & OtlpFields.FLAGS_TRACE_FLAGS_MASK));
-    TraceState state = traceState(traceState);
-    SpanContext context = SpanContext.create(traceId, spanId, traceFlags, state);
-    SpanContext parent;
-    if (parentIdAt >= 0) {
-      String parentId = hex(buf, parentIdAt, 8);
-      parent =
-          isRemote(flags)
-              ? SpanContext.createFromRemoteParent(traceId, parentId, traceFlags, state)
-              : SpanContext.create(traceId, parentId, traceFlags, state);
-    } else {
-      parent = SpanContext.getInvalid();
-    }
-    Attributes attrs = attributes == null ? Attributes.empty() : attributes.build();
-    List<EventData> eventList = events == null ? Collections.emptyList() : immutable(events);
-    List<LinkData> linkList = links == null ? Collections.emptyList() : immutable(links);
-    return new DecodedSpanData(
-        resource,
-        scope,
-        name,
-        kind >= 0 && kind < KINDS.length ? KINDS[kind] : SpanKind.INTERNAL,
-        context,
-        parent,
-        StatusData.create(statusCode(statusCode), statusMessage),
-        start,
-        endTime,
-        attrs,
-        saturatedTotal(attrs.size(), droppedAttributes),
-        eventList,
-        saturatedTotal(eventList.size(), droppedEvents),
-        linkList,
-        saturatedTotal(linkList.size(), droppedLinks));
-  }
-
-  private static EventData event(WireReader r, int end) throws MalformedPayloadException {
-    long time = 0;
-    String name = "";
-    AttributesBuilder attributes = null;
-    long dropped = 0;
-    while (r.pos() < end) {
-      int tag = r.readTag(end, "Span.Event");
-      switch (tag >>> 3) {
-        case OtlpFields.EVENT_TIME:
-          time = r.readFixed64(end, "Span.Event.time_unix_nano");
-          break;
-        case OtlpFields.EVENT_NAME:
-          name = string(r, end, "Span.Event.name");
-          break;
-        case OtlpFields.EVENT_ATTRIBUTES:
-          attributes = keyValue(r, end, attributes);
-          break;
-        case OtlpFields.EVENT_DROPPED_ATTRIBUTES_COUNT:
-          dropped = r.readVarint(end, "Span.Event.dropped_attributes_count");
-          break;
-        default:
-          r.skip(tag, end, "Span.Event");
-      }
-    }
-    Attributes attrs = attributes == null ? Attributes.empty() : attributes.build();
-    return EventData.create(time, name, attrs, saturatedTotal(attrs.size(), dropped));
-  }
-
-  private static LinkData link(WireReader r, int end) throws MalformedPayloadException {
-    byte[] buf = r.buffer();
-    int traceIdAt = -1;
-    int spanIdAt = -1;
-    String traceState = "";
-    AttributesBuilder attributes = null;
-    long dropped = 0;
-    int flags = 0;
-    while (r.pos() < end) {
-      int tag = r.readTag(end, "Span.Link");
-      switch (tag >>> 3) {
-        case OtlpFields.LINK_TRACE_ID:
-          traceIdAt = id(r, end, "Span.Link.trace_id");
-          break;
-        case OtlpFields.LINK_SPAN_ID:
-          spanIdAt = id(r, end, "Span.Link.span_id");
-          break;
-        case OtlpFields.LINK_TRACE_STATE:
-          traceState = string(r, end, "Span.Link.trace_state");
-          break;
-        case OtlpFields.LINK_ATTRIBUTES:
-          attributes = keyValue(r, end, attributes);
-          break;
-        case OtlpFields.LINK_DROPPED_ATTRIBUTES_COUNT:
-          dropped = r.readVarint(end, "Span.Link.dropped_attributes_count");
-          break;
-        case OtlpFields.LINK_FLAGS:
-          flags = r.readFixed32(end, "Span.Link.flags");
-          break;
-        default:
-          r.skip(tag, end, "Span.Link");
-      }
-    }
-    String traceId = traceIdAt >= 0 ? hex(buf, traceIdAt, 16) : TraceId.getInvalid();
-    String spanId = spanIdAt >= 0 ? hex(buf, spanIdAt, 8) : SpanId.getInvalid();
-    TraceFlags traceFlags = TraceFlags.fromByte((byte) (flags & OtlpFields.FLAGS_TRACE_FLAGS_MASK));
-    TraceState state = traceState(traceState);
-    SpanContext context =
-        isRemote(flags)
-            ? SpanContext.createFromRemoteParent(traceId, spanId, traceFlags, state)
-            : SpanContext.create(traceId, spanId, traceFlags, state);
-    Attributes attrs = attributes == null ? Attributes.empty() : attributes.build();
-    return LinkData.create(context, attrs, saturatedTotal(attrs.size(), dropped));
-  }
-
-  /** Reads one length-delimited KeyValue field into {@code builder} (created when null). */
-  private static AttributesBuilder keyValue(WireReader r, int end, AttributesBuilder builder)
-      throws MalformedPayloadException {
-    int len = r.readLength(end, "KeyValue");
-    int stop = r.pos() + len;
-    String key = "";
-    int valueStart = -1;
-    int valueEnd = -1;
-    while (r.pos() < stop) {
-      int tag = r.readTag(stop, "KeyValue");
-      int field = tag >>> 3;
-      if (field == OtlpFields.KEY_VALUE_KEY) {
-        key = string(r, stop, "KeyValue.key");
-      } else if (field == OtlpFields.KEY_VALUE_VALUE) {
-        int valueLen = r.readLength(stop, "KeyValue.value");
-        valueStart = r.pos();
-        valueEnd = valueStart + valueLen;
-        r.pos(valueEnd);
+      String traceId = traceIdAt >= 0 ? traceId(traceIdAt) : TraceId.getInvalid();
+      String spanId = spanIdAt >= 0 ? hex(spanIdAt, 8) : SpanId.getInvalid();
+      TraceFlags traceFlags =
+          TraceFlags.fromByte((byte) (flags & OtlpFields.FLAGS_TRACE_FLAGS_MASK));
+      TraceState state = traceState(traceState);
+      SpanContext context = SpanContext.create(traceId, spanId, traceFlags, state);
+      SpanContext parent;
+      if (parentIdAt >= 0) {
+        String parentId = hex(parentIdAt, 8);
+        parent =
+            isRemote(flags)
+                ? SpanContext.createFromRemoteParent(traceId, parentId, traceFlags, state)
+                : SpanContext.create(traceId, parentId, traceFlags, state);
       } else {
-        r.skip(tag, stop, "KeyValue");
+        parent = SpanContext.getInvalid();
       }
+      Attributes attrs = attributes == null ? Attributes.empty() : attributes.build();
+      List<EventData> eventList = events == null ? Collections.emptyList() : immutable(events);
+      List<LinkData> linkList = links == null ? Collections.emptyList() : immutable(links);
+      return new DecodedSpanData(
+          resource,
+          scope,
+          name,
+          kind >= 0 && kind < KINDS.length ? KINDS[kind] : SpanKind.INTERNAL,
+          context,
+          parent,
+          StatusData.create(statusCode(statusCode), statusMessage),
+          start,
+          endTime,
+          attrs,
+          saturatedTotal(attrs.size(), droppedAttributes),
+          eventList,
+          saturatedTotal(eventList.size(), droppedEvents),
+          linkList,
+          saturatedTotal(linkList.size(), droppedLinks));
     }
-    if (builder == null) {
-      builder = Attributes.builder();
-    }
-    if (valueStart < 0) {
-      builder.put(AttributeKey.valueKey(key), Value.empty());
-    } else {
-      r.pos(valueStart);
-      putAnyValue(r, valueEnd, key, builder);
-    }
-    r.pos(stop);
-    return builder;
-  }
 
-  private static void putAnyValue(WireReader r, int end, String key, AttributesBuilder builder)
-      throws MalformedPayloadException {
-    // Scalars go straight into the builder; anything else is built as a Value (the SDK turns a
-    // homogeneous array Value into the matching typed array attribute).
-    int field = 0;
-    int at = -1;
-    int tagAt = -1;
-    while (r.pos() < end) {
-      int fieldStart = r.pos();
-      int tag = r.readTag(end, "AnyValue");
-      int f = tag >>> 3;
-      if (f >= OtlpFields.ANY_STRING && f <= OtlpFields.ANY_BYTES) {
-        field = f;
-        tagAt = fieldStart;
-        at = r.pos();
+    private EventData event(int end) throws MalformedPayloadException {
+      long time = 0;
+      String name = "";
+      AttributesBuilder attributes = null;
+      long dropped = 0;
+      while (r.pos() < end) {
+        int tag = r.readTag(end, "Span.Event");
+        switch (tag >>> 3) {
+          case OtlpFields.EVENT_TIME:
+            time = fixed64(tag, end, "Span.Event.time_unix_nano");
+            break;
+          case OtlpFields.EVENT_NAME:
+            name = string(tag, end, "Span.Event.name");
+            break;
+          case OtlpFields.EVENT_ATTRIBUTES:
+            attributes = keyValue(tag, end, "Span.Event.attributes", attributes);
+            break;
+          case OtlpFields.EVENT_DROPPED_ATTRIBUTES_COUNT:
+            dropped = varint(tag, end, "Span.Event.dropped_attributes_count");
+            break;
+          default:
+            r.skip(tag, end, "Span.Event");
+        }
       }
-      r.skip(tag, end, "AnyValue");
+      Attributes attrs = attributes == null ? Attributes.empty() : attributes.build();
+      return EventData.create(time, name, attrs, saturatedTotal(attrs.size(), dropped));
     }
-    switch (field) {
-      case OtlpFields.ANY_STRING:
-        r.pos(at);
-        builder.put(key, string(r, end, "AnyValue.string_value"));
-        return;
-      case OtlpFields.ANY_BOOL:
-        r.pos(at);
-        builder.put(key, r.readVarint(end, "AnyValue.bool_value") != 0);
-        return;
-      case OtlpFields.ANY_INT:
-        r.pos(at);
-        builder.put(key, r.readVarint(end, "AnyValue.int_value"));
-        return;
-      case OtlpFields.ANY_DOUBLE:
-        r.pos(at);
-        builder.put(key, Double.longBitsToDouble(r.readFixed64(end, "AnyValue.double_value")));
-        return;
-      case OtlpFields.ANY_ARRAY:
-        {
-          r.pos(at);
-          int len = r.readLength(end, "AnyValue.array_value");
-          if (len == 0 || isEmptyList(r, r.pos() + len)) {
-            builder.put(AttributeKey.stringArrayKey(key), Collections.emptyList());
+
+    private LinkData link(int end) throws MalformedPayloadException {
+      int traceIdAt = -1;
+      int spanIdAt = -1;
+      String traceState = "";
+      AttributesBuilder attributes = null;
+      long dropped = 0;
+      int flags = 0;
+      while (r.pos() < end) {
+        int tag = r.readTag(end, "Span.Link");
+        switch (tag >>> 3) {
+          case OtlpFields.LINK_TRACE_ID:
+            traceIdAt = id(tag, end, "Span.Link.trace_id", 16);
+            break;
+          case OtlpFields.LINK_SPAN_ID:
+            spanIdAt = id(tag, end, "Span.Link.span_id", 8);
+            break;
+          case OtlpFields.LINK_TRACE_STATE:
+            traceState = string(tag, end, "Span.Link.trace_state");
+            break;
+          case OtlpFields.LINK_ATTRIBUTES:
+            attributes = keyValue(tag, end, "Span.Link.attributes", attributes);
+            break;
+          case OtlpFields.LINK_DROPPED_ATTRIBUTES_COUNT:
+            dropped = varint(tag, end, "Span.Link.dropped_attributes_count");
+            break;
+          case OtlpFields.LINK_FLAGS:
+            r.expect(tag, WIRETYPE_FIXED32, "Span.Link.flags");
+            flags = r.readFixed32(end, "Span.Link.flags");
+            break;
+          default:
+            r.skip(tag, end, "Span.Link");
+        }
+      }
+      String traceId = traceIdAt >= 0 ? hex(traceIdAt, 16) : TraceId.getInvalid();
+      String spanId = spanIdAt >= 0 ? hex(spanIdAt, 8) : SpanId.getInvalid();
+      TraceFlags traceFlags =
+          TraceFlags.fromByte((byte) (flags & OtlpFields.FLAGS_TRACE_FLAGS_MASK));
+      TraceState state = traceState(traceState);
+      SpanContext context =
+          isRemote(flags)
+              ? SpanContext.createFromRemoteParent(traceId, spanId, traceFlags, state)
+              : SpanContext.create(traceId, spanId, traceFlags, state);
+      Attributes attrs = attributes == null ? Attributes.empty() : attributes.build();
+      return LinkData.create(context, attrs, saturatedTotal(attrs.size(), dropped));
+    }
+
+    /** Reads one length-delimited KeyValue field into {@code builder} (created when null). */
+    private AttributesBuilder keyValue(int tag, int end, String field, AttributesBuilder builder)
+        throws MalformedPayloadException {
+      r.expect(tag, WIRETYPE_LENGTH_DELIMITED, field);
+      int len = r.readLength(end, field);
+      int stop = r.pos() + len;
+      int keyAt = 0;
+      int keyLen = 0;
+      int valueStart = -1;
+      int valueEnd = -1;
+      while (r.pos() < stop) {
+        int t = r.readTag(stop, "KeyValue");
+        switch (t >>> 3) {
+          case OtlpFields.KEY_VALUE_KEY:
+            r.expect(t, WIRETYPE_LENGTH_DELIMITED, "KeyValue.key");
+            keyLen = r.readLength(stop, "KeyValue.key");
+            keyAt = r.pos();
+            r.pos(keyAt + keyLen);
+            break;
+          case OtlpFields.KEY_VALUE_VALUE:
+            {
+              r.expect(t, WIRETYPE_LENGTH_DELIMITED, "KeyValue.value");
+              int valueLen = r.readLength(stop, "KeyValue.value");
+              valueStart = r.pos();
+              valueEnd = valueStart + valueLen;
+              // Checked here, in payload order; decoded below from the last value field.
+              checkAnyValue(valueEnd);
+              break;
+            }
+          default:
+            r.skip(t, stop, "KeyValue");
+        }
+      }
+      if (builder == null) {
+        builder = Attributes.builder();
+      }
+      if (valueStart < 0) {
+        builder.put(valueKey(keyAt, keyLen), Value.empty());
+      } else {
+        r.pos(valueStart);
+        putAnyValue(valueEnd, keyAt, keyLen, builder);
+      }
+      r.pos(stop);
+      return builder;
+    }
+
+    /**
+     * Checks an AnyValue body in [pos, end) as the validator does and leaves the reader at end.
+     * Scalars are checked in place; a value holding an array or key-value list is handed to the
+     * validator whole.
+     */
+    private void checkAnyValue(int end) throws MalformedPayloadException {
+      int start = r.pos();
+      while (r.pos() < end) {
+        int tag = r.readTag(end, "AnyValue");
+        switch (tag >>> 3) {
+          case OtlpFields.ANY_STRING:
+            skipBytes(tag, end, "AnyValue.string_value");
+            break;
+          case OtlpFields.ANY_BOOL:
+            varint(tag, end, "AnyValue.bool_value");
+            break;
+          case OtlpFields.ANY_INT:
+            varint(tag, end, "AnyValue.int_value");
+            break;
+          case OtlpFields.ANY_DOUBLE:
+            fixed64(tag, end, "AnyValue.double_value");
+            break;
+          case OtlpFields.ANY_BYTES:
+            skipBytes(tag, end, "AnyValue.bytes_value");
+            break;
+          case OtlpFields.ANY_ARRAY:
+          case OtlpFields.ANY_KVLIST:
+            r.pos(start);
+            OtlpValidator.anyValue(r, end);
+            return;
+          default:
+            r.skip(tag, end, "AnyValue");
+        }
+      }
+    }
+
+    /** Decodes a checked AnyValue body in [pos, end) into the builder under the key. */
+    private void putAnyValue(int end, int keyAt, int keyLen, AttributesBuilder builder)
+        throws MalformedPayloadException {
+      // Scalars go straight into the builder; anything else is built as a Value (the SDK turns a
+      // homogeneous array Value into the matching typed array attribute). The last value field
+      // wins.
+      int field = 0;
+      int at = -1;
+      int tagAt = -1;
+      while (r.pos() < end) {
+        int fieldStart = r.pos();
+        int tag = r.readTag(end, "AnyValue");
+        int f = tag >>> 3;
+        if (f >= OtlpFields.ANY_STRING && f <= OtlpFields.ANY_BYTES) {
+          field = f;
+          tagAt = fieldStart;
+          at = r.pos();
+        }
+        r.skip(tag, end, "AnyValue");
+      }
+      switch (field) {
+        case OtlpFields.ANY_STRING:
+          {
+            r.pos(at);
+            int len = r.readLength(end, "AnyValue.string_value");
+            builder.put(key(AttributeType.STRING, keyAt, keyLen), cache.string(buf, r.pos(), len));
             return;
           }
-          r.pos(tagAt);
-          builder.put(AttributeKey.valueKey(key), value(r, end));
-          return;
-        }
-      default:
-        r.pos(tagAt < 0 ? end : tagAt);
-        builder.put(AttributeKey.valueKey(key), value(r, end));
-    }
-  }
-
-  private static boolean isEmptyList(WireReader r, int end) throws MalformedPayloadException {
-    int start = r.pos();
-    try {
-      while (r.pos() < end) {
-        int tag = r.readTag(end, "ArrayValue");
-        if ((tag >>> 3) == OtlpFields.LIST_VALUES) {
-          return false;
-        }
-        r.skip(tag, end, "ArrayValue");
-      }
-      return true;
-    } finally {
-      r.pos(start);
-    }
-  }
-
-  /** Decodes the AnyValue body in [pos, end) into a {@link Value}. */
-  private static Value<?> value(WireReader r, int end) throws MalformedPayloadException {
-    Value<?> result = Value.empty();
-    while (r.pos() < end) {
-      int tag = r.readTag(end, "AnyValue");
-      switch (tag >>> 3) {
-        case OtlpFields.ANY_STRING:
-          result = Value.of(string(r, end, "AnyValue.string_value"));
-          break;
         case OtlpFields.ANY_BOOL:
-          result = Value.of(r.readVarint(end, "AnyValue.bool_value") != 0);
-          break;
+          r.pos(at);
+          builder.put(
+              key(AttributeType.BOOLEAN, keyAt, keyLen),
+              r.readVarint(end, "AnyValue.bool_value") != 0);
+          return;
         case OtlpFields.ANY_INT:
-          result = Value.of(r.readVarint(end, "AnyValue.int_value"));
-          break;
+          r.pos(at);
+          builder.put(
+              key(AttributeType.LONG, keyAt, keyLen), r.readVarint(end, "AnyValue.int_value"));
+          return;
         case OtlpFields.ANY_DOUBLE:
-          result = Value.of(Double.longBitsToDouble(r.readFixed64(end, "AnyValue.double_value")));
-          break;
+          r.pos(at);
+          builder.put(
+              key(AttributeType.DOUBLE, keyAt, keyLen),
+              Double.longBitsToDouble(r.readFixed64(end, "AnyValue.double_value")));
+          return;
         case OtlpFields.ANY_ARRAY:
           {
+            r.pos(at);
             int len = r.readLength(end, "AnyValue.array_value");
-            int stop = r.pos() + len;
-            List<Value<?>> values = new ArrayList<>();
-            while (r.pos() < stop) {
-              int t = r.readTag(stop, "ArrayValue");
-              if ((t >>> 3) == OtlpFields.LIST_VALUES) {
-                int l = r.readLength(stop, "ArrayValue.values");
-                int s = r.pos() + l;
-                values.add(value(r, s));
-                r.pos(s);
-              } else {
-                r.skip(t, stop, "ArrayValue");
-              }
+            if (len == 0 || isEmptyList(r.pos() + len)) {
+              builder.put(key(AttributeType.STRING_ARRAY, keyAt, keyLen), Collections.emptyList());
+              return;
             }
-            result = Value.of(values);
-            break;
-          }
-        case OtlpFields.ANY_KVLIST:
-          {
-            int len = r.readLength(end, "AnyValue.kvlist_value");
-            int stop = r.pos() + len;
-            List<KeyValue> values = new ArrayList<>();
-            while (r.pos() < stop) {
-              int t = r.readTag(stop, "KeyValueList");
-              if ((t >>> 3) == OtlpFields.LIST_VALUES) {
-                int l = r.readLength(stop, "KeyValueList.values");
-                int s = r.pos() + l;
-                String k = "";
-                Value<?> v = Value.empty();
-                while (r.pos() < s) {
-                  int kt = r.readTag(s, "KeyValue");
-                  int kf = kt >>> 3;
-                  if (kf == OtlpFields.KEY_VALUE_KEY) {
-                    k = string(r, s, "KeyValue.key");
-                  } else if (kf == OtlpFields.KEY_VALUE_VALUE) {
-                    int vl = r.readLength(s, "KeyValue.value");
-                    int vs = r.pos() + vl;
-                    v = value(r, vs);
-                    r.pos(vs);
-                  } else {
-                    r.skip(kt, s, "KeyValue");
-                  }
-                }
-                values.add(KeyValue.of(k, v));
-              } else {
-                r.skip(t, stop, "KeyValueList");
-              }
-            }
-            result = Value.of(values.toArray(new KeyValue[0]));
-            break;
-          }
-        case OtlpFields.ANY_BYTES:
-          {
-            int len = r.readLength(end, "AnyValue.bytes_value");
-            int at = r.pos();
-            result = Value.of(Arrays.copyOfRange(r.buffer(), at, at + len));
-            r.pos(at + len);
-            break;
+            r.pos(tagAt);
+            builder.put(valueKey(keyAt, keyLen), value(end));
+            return;
           }
         default:
-          r.skip(tag, end, "AnyValue");
+          r.pos(tagAt < 0 ? end : tagAt);
+          builder.put(valueKey(keyAt, keyLen), value(end));
       }
     }
-    return result;
-  }
 
-  private static String string(WireReader r, int end, String field)
-      throws MalformedPayloadException {
-    int len = r.readLength(end, field);
-    int at = r.pos();
-    r.pos(at + len);
-    return len == 0 ? "" : new String(r.buffer(), at, len, StandardCharsets.UTF_8);
-  }
-
-  /** Returns the position of the id bytes, or -1 for an empty id. */
-  private static int id(WireReader r, int end, String field) throws MalformedPayloadException {
-    int len = r.readLength(end, field);
-    int at = r.pos();
-    r.pos(at + len);
-    return len == 0 ? -1 : at;
-  }
-
-  private static String hex(byte[] buf, int at, int bytes) {
-    char[] chars = new char[bytes * 2];
-    for (int i = 0; i < bytes; i++) {
-      int b = buf[at + i] & 0xFF;
-      chars[2 * i] = HEX_DIGITS[b >>> 4];
-      chars[2 * i + 1] = HEX_DIGITS[b & 0xF];
+    @SuppressWarnings("unchecked")
+    private <T> AttributeKey<T> key(AttributeType type, int at, int len) {
+      return (AttributeKey<T>) cache.key(type, buf, at, len);
     }
-    return new String(chars);
+
+    private AttributeKey<Value<?>> valueKey(int at, int len) {
+      return key(AttributeType.VALUE, at, len);
+    }
+
+    private boolean isEmptyList(int end) throws MalformedPayloadException {
+      int start = r.pos();
+      try {
+        while (r.pos() < end) {
+          int tag = r.readTag(end, "ArrayValue");
+          if ((tag >>> 3) == OtlpFields.LIST_VALUES) {
+            return false;
+          }
+          r.skip(tag, end, "ArrayValue");
+        }
+        return true;
+      } finally {
+        r.pos(start);
+      }
+    }
+
+    /** Decodes a checked AnyValue body in [pos, end) into a {@link Value}. */
+    private Value<?> value(int end) throws MalformedPayloadException {
+      Value<?> result = Value.empty();
+      while (r.pos() < end) {
+        int tag = r.readTag(end, "AnyValue");
+        switch (tag >>> 3) {
+          case OtlpFields.ANY_STRING:
+            result = Value.of(string(tag, end, "AnyValue.string_value"));
+            break;
+          case OtlpFields.ANY_BOOL:
+            result = Value.of(r.readVarint(end, "AnyValue.bool_value") != 0);
+            break;
+          case OtlpFields.ANY_INT:
+            result = Value.of(r.readVarint(end, "AnyValue.int_value"));
+            break;
+          case OtlpFields.ANY_DOUBLE:
+            result = Value.of(Double.longBitsToDouble(r.readFixed64(end, "AnyValue.double_value")));
+            break;
+          case OtlpFields.ANY_ARRAY:
+            {
+              int len = r.readLength(end, "AnyValue.array_value");
+              int stop = r.pos() + len;
+              List<Value<?>> values = new ArrayList<>();
+              while (r.pos() < stop) {
+                int t = r.readTag(stop, "ArrayValue");
+                if ((t >>> 3) == OtlpFields.LIST_VALUES) {
+                  int l = r.readLength(stop, "ArrayValue.values");
+                  int s = r.pos() + l;
+                  values.add(value(s));
+                  r.pos(s);
+                } else {
+                  r.skip(t, stop, "ArrayValue");
+                }
+              }
+              result = Value.of(values);
+              break;
+            }
+          case OtlpFields.ANY_KVLIST:
+            {
+              int len = r.readLength(end, "AnyValue.kvlist_value");
+              int stop = r.pos() + len;
+              List<KeyValue> values = new ArrayList<>();
+              while (r.pos() < stop) {
+                int t = r.readTag(stop, "KeyValueList");
+                if ((t >>> 3) == OtlpFields.LIST_VALUES) {
+                  int l = r.readLength(stop, "KeyValueList.values");
+                  int s = r.pos() + l;
+                  String k = "";
+                  Value<?> v = Value.empty();
+                  while (r.pos() < s) {
+                    int kt = r.readTag(s, "KeyValue");
+                    int kf = kt >>> 3;
+                    if (kf == OtlpFields.KEY_VALUE_KEY) {
+                      k = string(kt, s, "KeyValue.key");
+                    } else if (kf == OtlpFields.KEY_VALUE_VALUE) {
+                      int vl = r.readLength(s, "KeyValue.value");
+                      int vs = r.pos() + vl;
+                      v = value(vs);
+                      r.pos(vs);
+                    } else {
+                      r.skip(kt, s, "KeyValue");
+                    }
+                  }
+                  values.add(KeyValue.of(k, v));
+                } else {
+                  r.skip(t, stop, "KeyValueList");
+                }
+              }
+              result = Value.of(values.toArray(new KeyValue[0]));
+              break;
+            }
+          case OtlpFields.ANY_BYTES:
+            {
+              int len = r.readLength(end, "AnyValue.bytes_value");
+              int at = r.pos();
+              result = Value.of(Arrays.copyOfRange(buf, at, at + len));
+              r.pos(at + len);
+              break;
+            }
+          default:
+            r.skip(tag, end, "AnyValue");
+        }
+      }
+      return result;
+    }
+
+    private String string(int tag, int end, String field) throws MalformedPayloadException {
+      r.expect(tag, WIRETYPE_LENGTH_DELIMITED, field);
+      int len = r.readLength(end, field);
+      int at = r.pos();
+      r.pos(at + len);
+      return cache.string(buf, at, len);
+    }
+
+    private void skipBytes(int tag, int end, String field) throws MalformedPayloadException {
+      r.expect(tag, WIRETYPE_LENGTH_DELIMITED, field);
+      int len = r.readLength(end, field);
+      r.pos(r.pos() + len);
+    }
+
+    private long varint(int tag, int end, String field) throws MalformedPayloadException {
+      r.expect(tag, WIRETYPE_VARINT, field);
+      return r.readVarint(end, field);
+    }
+
+    private long fixed64(int tag, int end, String field) throws MalformedPayloadException {
+      r.expect(tag, WIRETYPE_FIXED64, field);
+      return r.readFixed64(end, field);
+    }
+
+    /** Returns the position of the id bytes, or -1 for an empty id. */
+    private int id(int tag, int end, String field, int size) throws MalformedPayloadException {
+      r.expect(tag, WIRETYPE_LENGTH_DELIMITED, field);
+      int start = r.pos();
+      int len = r.readLength(end, field);
+      if (len != 0 && len != size) {
+        r.pos(start);
+        throw r.malformed(field + " must be empty or " + size + " bytes: " + len);
+      }
+      int at = r.pos();
+      r.pos(at + len);
+      return len == 0 ? -1 : at;
+    }
+
+    /** The trace id at {@code at}, shared with the previous span when the bytes are equal. */
+    private String traceId(int at) {
+      int last = lastTraceIdAt;
+      if (last >= 0 && Arrays.equals(buf, last, last + 16, buf, at, at + 16)) {
+        return lastTraceId;
+      }
+      String id = hex(at, 16);
+      lastTraceIdAt = at;
+      lastTraceId = id;
+      return id;
+    }
+
+    private String hex(int at, int bytes) {
+      byte[] out = hexScratch;
+      for (int i = 0; i < bytes; i++) {
+        int b = buf[at + i];
+        out[2 * i] = HEX_DIGITS[(b >>> 4) & 0xF];
+        out[2 * i + 1] = HEX_DIGITS[b & 0xF];
+      }
+      return new String(out, 0, 2 * bytes, StandardCharsets.ISO_8859_1);
+    }
   }
 
   private static boolean isRemote(int flags) {

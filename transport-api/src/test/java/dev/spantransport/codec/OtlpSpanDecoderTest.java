@@ -10,6 +10,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanId;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceId;
+import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.ArrayValue;
@@ -17,10 +24,17 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.sdk.testing.trace.TestSpanData;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.data.StatusData;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class OtlpSpanDecoderTest {
@@ -106,9 +120,11 @@ class OtlpSpanDecoderTest {
         }
       }
       Integer count = null;
+      String countMessage = null;
       try {
         count = OtlpSpanDecoder.countSpans(bytes, 0, bytes.length);
       } catch (MalformedPayloadException expected) {
+        countMessage = expected.getMessage();
         malformed++;
       }
       try {
@@ -116,11 +132,84 @@ class OtlpSpanDecoderTest {
         assertEquals(count, decoded.size(), "countSpans and decode disagree, iteration " + i);
       } catch (MalformedPayloadException e) {
         assertEquals(null, count, "decode rejected what countSpans accepted: " + e.getMessage());
+        assertEquals(countMessage, e.getMessage(), "decode and countSpans name different faults");
       } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
         fail("iteration " + i + " threw " + e, e);
       }
     }
     assertTrue(malformed > 100, "only " + malformed + " corruptions were detected");
+  }
+
+  @Test
+  void keepsKeysAndStringsApartWhenMoreDistinctOnesThanTheCacheHolds() throws Exception {
+    // Thousands of distinct short keys and values, many sharing cache slots, some differing only
+    // in a non-ASCII character; every span must come back with exactly its own attributes.
+    String[] suffixes = {"a", "b", "\u00e9", "\u20ac"};
+    for (int round = 0; round < 2; round++) {
+      List<SpanData> spans = new ArrayList<>();
+      for (int i = 0; i < 3000; i++) {
+        String suffix = suffixes[(i + round) % suffixes.length];
+        Attributes attributes =
+            Attributes.builder()
+                .put("k" + i + suffix, "v" + (i * 7) + suffix)
+                .put("k" + i + suffix + ".n", (long) i)
+                .put("shared", i % 2 == 0 ? "even" : "odd")
+                .build();
+        spans.add(
+            TestSpanData.builder()
+                .setName("span " + i)
+                .setKind(SpanKind.SERVER)
+                .setSpanContext(
+                    SpanContext.create(
+                        TraceId.fromLongs(round, i + 1),
+                        SpanId.fromLong(i + 1),
+                        TraceFlags.getSampled(),
+                        TraceState.getDefault()))
+                .setStatus(StatusData.unset())
+                .setStartEpochNanos(1)
+                .setEndEpochNanos(2)
+                .setHasEnded(true)
+                .setAttributes(attributes)
+                .setTotalAttributeCount(attributes.size())
+                .build());
+      }
+      byte[] bytes = otelBytes(spans);
+      assertSpansEqual(spans, decoder.decode(bytes, 0, bytes.length));
+    }
+  }
+
+  @Test
+  void decodesOnSeveralThreadsWithOneDecoder() throws Exception {
+    List<byte[]> payloads = new ArrayList<>();
+    List<List<SpanData>> expected = new ArrayList<>();
+    RandomSpans random = new RandomSpans(107, false);
+    for (int i = 0; i < 8; i++) {
+      List<SpanData> spans = random.batch(30, 1, 1);
+      payloads.add(otelBytes(spans));
+      expected.add(spans);
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<?>> results = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        int first = t;
+        results.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < 200; i++) {
+                    int n = (first + i) % payloads.size();
+                    byte[] bytes = payloads.get(n);
+                    assertSpansEqual(expected.get(n), decoder.decode(bytes, 0, bytes.length));
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> result : results) {
+        result.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test

@@ -44,6 +44,14 @@ public final class OtlpValidator {
     return spans;
   }
 
+  /**
+   * Validates one top-level AnyValue body in [{@code r.pos()}, {@code end}) with the same checks
+   * {@link #countSpans} applies to it, leaving the reader at {@code end}.
+   */
+  public static void anyValue(WireReader r, int end) throws MalformedPayloadException {
+    anyValue(r, end, 0);
+  }
+
   private static int resourceSpans(WireReader r, int end) throws MalformedPayloadException {
     int spans = 0;
     while (r.pos() < end) {

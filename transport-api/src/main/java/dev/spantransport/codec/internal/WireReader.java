@@ -59,6 +59,9 @@ public final class WireReader {
 
   /** Reads a varint of at most 10 bytes that must end before {@code end}. */
   public long readVarint(int end, String field) throws MalformedPayloadException {
+    if (pos < end && buf[pos] >= 0) {
+      return buf[pos++];
+    }
     int start = pos;
     long result = 0;
     for (int shift = 0; shift < 70; shift += 7) {
@@ -120,22 +123,54 @@ public final class WireReader {
    * by OTLP) are rejected.
    */
   public void skip(int tag, int end, String message) throws MalformedPayloadException {
+    // The fast paths build no message; a failure is re-read through the checked reads, which
+    // throw with the field named.
     int wireType = tag & 7;
     switch (wireType) {
       case ProtoWire.WIRETYPE_VARINT:
-        readVarint(end, message + " field " + (tag >>> 3));
-        return;
+        {
+          int p = pos;
+          int limit = Math.min(end, p + 10);
+          while (p < limit) {
+            if (buf[p++] >= 0) {
+              pos = p;
+              return;
+            }
+          }
+          readVarint(end, message + " field " + (tag >>> 3));
+          return;
+        }
       case ProtoWire.WIRETYPE_FIXED64:
-        readFixed64(end, message + " field " + (tag >>> 3));
+        if (end - pos >= 8) {
+          pos += 8;
+        } else {
+          readFixed64(end, message + " field " + (tag >>> 3));
+        }
         return;
       case ProtoWire.WIRETYPE_LENGTH_DELIMITED:
         {
-          int length = readLength(end, message + " field " + (tag >>> 3));
-          pos += length;
+          int p = pos;
+          long result = 0;
+          for (int shift = 0; shift < 70 && p < end; shift += 7) {
+            byte b = buf[p++];
+            result |= (long) (b & 0x7F) << shift;
+            if (b >= 0) {
+              if (result >= 0 && result <= end - p) {
+                pos = p + (int) result;
+                return;
+              }
+              break;
+            }
+          }
+          pos += readLength(end, message + " field " + (tag >>> 3));
           return;
         }
       case ProtoWire.WIRETYPE_FIXED32:
-        readFixed32(end, message + " field " + (tag >>> 3));
+        if (end - pos >= 4) {
+          pos += 4;
+        } else {
+          readFixed32(end, message + " field " + (tag >>> 3));
+        }
         return;
       default:
         throw malformed(
