@@ -8,6 +8,7 @@ import dev.spantransport.forwarder.internal.ForwarderOptions;
 import dev.spantransport.forwarder.internal.KataLegacyDecoder;
 import dev.spantransport.forwarder.internal.OneLineLogHandler;
 import dev.spantransport.forwarder.internal.UsageException;
+import dev.spantransport.forwarder.internal.ZipkinJsonExporter;
 import dev.spantransport.forwarder.kata.KataSpanDecoder;
 import dev.spantransport.sink.OtlpHttpSink;
 import dev.spantransport.sink.SpanExporterSink;
@@ -16,7 +17,6 @@ import dev.spantransport.spi.Endpoint;
 import dev.spantransport.vsock.host.SpanReceiver;
 import dev.spantransport.vsock.host.SpanReceiverBuilder;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
-import io.opentelemetry.exporter.zipkin.ZipkinSpanExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.io.Closeable;
 import java.io.IOException;
@@ -167,7 +167,7 @@ public final class Forwarder implements Closeable {
         checkCollector(options.zipkinEndpoint());
         sinks.add(
             SpanExporterSink.create(
-                ZipkinSpanExporter.builder().setEndpoint(options.zipkinEndpoint()).build()));
+                ZipkinJsonExporter.create(options.zipkinEndpoint(), Duration.ofSeconds(10))));
       }
     }
     counter = new CountingSink(sinks.size() == 1 ? sinks.get(0) : new AllSinks(sinks));

@@ -1,0 +1,288 @@
+package dev.spantransport.forwarder.internal;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.trace.data.EventData;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.data.StatusData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+
+/**
+ * A {@link SpanExporter} that POSTs spans as Zipkin JSON v2 ({@code /api/v2/spans}) with the JDK
+ * {@link HttpClient}. It replaces OpenTelemetry's {@code ZipkinSpanExporter}, whose newest release
+ * (1.59) fails at construction against the 1.68 SDK, and differs from it on purpose: resource
+ * attributes other than {@code service.name} become tags, so the guest identity ({@code
+ * spantransport.peer.*}) the receiver puts on the resource reaches Zipkin.
+ *
+ * <p>Mapping: trace id, span id, parent id (when the parent is valid), name, kind (CLIENT, SERVER,
+ * PRODUCER, CONSUMER; INTERNAL has none), timestamp and duration in microseconds (duration at least
+ * 1), {@code localEndpoint.serviceName} from the resource's {@code service.name}, tags = resource
+ * attributes then span attributes (a span attribute wins on the same key) plus {@code
+ * otel.scope.name}/{@code otel.scope.version}, {@code otel.status_code} for OK and ERROR and an
+ * {@code error} tag (the status description, or {@code true}) for ERROR, one annotation per event.
+ *
+ * <p>This class is internal and may change without notice.
+ */
+public final class ZipkinJsonExporter implements SpanExporter {
+
+  private static final Logger logger = Logger.getLogger(ZipkinJsonExporter.class.getName());
+  private static final JsonFactory JSON = new JsonFactory();
+  private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
+
+  private final URI endpoint;
+  private final Duration timeout;
+  private final HttpClient client;
+  private final Set<CompletableResultCode> inFlight = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean shutdown = new AtomicBoolean();
+
+  private ZipkinJsonExporter(URI endpoint, Duration timeout) {
+    this.endpoint = endpoint;
+    this.timeout = timeout;
+    this.client = HttpClient.newBuilder().connectTimeout(timeout).build();
+  }
+
+  /**
+   * Creates an exporter.
+   *
+   * @param endpoint the Zipkin v2 spans URL, e.g. {@code http://localhost:9411/api/v2/spans}
+   * @param timeout how long one POST may take, connect included; positive
+   * @return the exporter
+   */
+  public static ZipkinJsonExporter create(String endpoint, Duration timeout) {
+    Objects.requireNonNull(endpoint, "endpoint");
+    Objects.requireNonNull(timeout, "timeout");
+    URI uri = URI.create(endpoint);
+    if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+      throw new IllegalArgumentException("endpoint must be an http or https URL: " + endpoint);
+    }
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive: " + timeout);
+    }
+    return new ZipkinJsonExporter(uri, timeout);
+  }
+
+  /**
+   * Encodes the spans and POSTs them in one request; completes when the collector answered 2xx,
+   * fails on any other answer, a timeout or after {@link #shutdown()}.
+   */
+  @Override
+  public CompletableResultCode export(Collection<SpanData> spans) {
+    if (shutdown.get()) {
+      return CompletableResultCode.ofFailure();
+    }
+    if (spans.isEmpty()) {
+      return CompletableResultCode.ofSuccess();
+    }
+    byte[] body;
+    try {
+      body = encode(spans);
+    } catch (IOException | RuntimeException e) {
+      logger.log(Level.WARNING, "cannot encode " + spans.size() + " spans as Zipkin JSON", e);
+      return CompletableResultCode.ofExceptionalFailure(e);
+    }
+    HttpRequest request =
+        HttpRequest.newBuilder(endpoint)
+            .timeout(timeout)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build();
+    CompletableResultCode result = new CompletableResultCode();
+    inFlight.add(result);
+    result.whenComplete(() -> inFlight.remove(result));
+    client
+        .sendAsync(request, HttpResponse.BodyHandlers.ofString())
+        .whenComplete(
+            (response, error) -> {
+              if (error != null) {
+                logger.log(
+                    Level.WARNING,
+                    "cannot send " + spans.size() + " spans to " + endpoint + ": " + error);
+                result.failExceptionally(error);
+              } else if (response.statusCode() / 100 != 2) {
+                logger.log(
+                    Level.WARNING,
+                    "zipkin at "
+                        + endpoint
+                        + " refused "
+                        + spans.size()
+                        + " spans: HTTP "
+                        + response.statusCode()
+                        + " "
+                        + response.body());
+                result.fail();
+              } else {
+                result.succeed();
+              }
+            });
+    return result;
+  }
+
+  /** Completes when every POST started so far has been answered. */
+  @Override
+  public CompletableResultCode flush() {
+    return CompletableResultCode.ofAll(List.copyOf(inFlight));
+  }
+
+  /** Refuses further exports and completes when the POSTs in flight have been answered. */
+  @Override
+  public CompletableResultCode shutdown() {
+    if (!shutdown.compareAndSet(false, true)) {
+      logger.log(Level.FINE, "already shut down");
+      return CompletableResultCode.ofSuccess();
+    }
+    return flush();
+  }
+
+  @Override
+  public String toString() {
+    return "ZipkinJsonExporter{endpoint=" + endpoint + ", timeout=" + timeout + "}";
+  }
+
+  /** Returns the spans as one Zipkin JSON v2 array. */
+  static byte[] encode(Collection<SpanData> spans) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256 * spans.size());
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.writeStartArray();
+      for (SpanData span : spans) {
+        writeSpan(g, span);
+      }
+      g.writeEndArray();
+    }
+    return out.toByteArray();
+  }
+
+  private static void writeSpan(JsonGenerator g, SpanData span) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("traceId", span.getTraceId());
+    g.writeStringField("id", span.getSpanId());
+    if (span.getParentSpanContext().isValid()) {
+      g.writeStringField("parentId", span.getParentSpanId());
+    }
+    String kind = kind(span);
+    if (kind != null) {
+      g.writeStringField("kind", kind);
+    }
+    g.writeStringField("name", span.getName());
+    long start = micros(span.getStartEpochNanos());
+    g.writeNumberField("timestamp", start);
+    g.writeNumberField("duration", Math.max(1, micros(span.getEndEpochNanos()) - start));
+    String service = span.getResource().getAttributes().get(SERVICE_NAME);
+    if (service != null) {
+      g.writeObjectFieldStart("localEndpoint");
+      g.writeStringField("serviceName", service);
+      g.writeEndObject();
+    }
+    if (!span.getEvents().isEmpty()) {
+      g.writeArrayFieldStart("annotations");
+      for (EventData event : span.getEvents()) {
+        g.writeStartObject();
+        g.writeNumberField("timestamp", micros(event.getEpochNanos()));
+        g.writeStringField("value", annotation(event));
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+    }
+    Map<String, String> tags = tags(span);
+    if (!tags.isEmpty()) {
+      g.writeObjectFieldStart("tags");
+      for (Map.Entry<String, String> tag : tags.entrySet()) {
+        g.writeStringField(tag.getKey(), tag.getValue());
+      }
+      g.writeEndObject();
+    }
+    g.writeEndObject();
+  }
+
+  private static String kind(SpanData span) {
+    switch (span.getKind()) {
+      case CLIENT:
+        return "CLIENT";
+      case SERVER:
+        return "SERVER";
+      case PRODUCER:
+        return "PRODUCER";
+      case CONSUMER:
+        return "CONSUMER";
+      default:
+        return null;
+    }
+  }
+
+  private static Map<String, String> tags(SpanData span) {
+    Map<String, String> tags = new TreeMap<>();
+    span.getResource()
+        .getAttributes()
+        .forEach(
+            (k, v) -> {
+              if (!k.getKey().equals(SERVICE_NAME.getKey())) {
+                tags.put(k.getKey(), value(v));
+              }
+            });
+    span.getAttributes().forEach((k, v) -> tags.put(k.getKey(), value(v)));
+    InstrumentationScopeInfo scope = span.getInstrumentationScopeInfo();
+    if (!scope.getName().isEmpty()) {
+      tags.put("otel.scope.name", scope.getName());
+    }
+    if (scope.getVersion() != null) {
+      tags.put("otel.scope.version", scope.getVersion());
+    }
+    StatusData status = span.getStatus();
+    if (status.getStatusCode() == StatusCode.ERROR) {
+      tags.put("otel.status_code", "ERROR");
+      String description = status.getDescription();
+      tags.put("error", description == null || description.isEmpty() ? "true" : description);
+    } else if (status.getStatusCode() == StatusCode.OK) {
+      tags.put("otel.status_code", "OK");
+    }
+    return tags;
+  }
+
+  /** The event name, then its attributes as {@code key=value} pairs. */
+  private static String annotation(EventData event) {
+    Attributes attributes = event.getAttributes();
+    if (attributes.isEmpty()) {
+      return event.getName();
+    }
+    Map<String, String> sorted = new TreeMap<>();
+    attributes.forEach((k, v) -> sorted.put(k.getKey(), value(v)));
+    StringBuilder b = new StringBuilder(event.getName());
+    sorted.forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
+    return b.toString();
+  }
+
+  /** Strings as they are, arrays joined with commas, the rest by {@code String.valueOf}. */
+  private static String value(Object v) {
+    if (v instanceof List<?> list) {
+      return list.stream().map(String::valueOf).collect(Collectors.joining(","));
+    }
+    return String.valueOf(v);
+  }
+
+  private static long micros(long epochNanos) {
+    return TimeUnit.NANOSECONDS.toMicros(epochNanos);
+  }
+}
