@@ -89,6 +89,14 @@ final class FakeHost implements AutoCloseable {
     }
   }
 
+  /** Writes raw frame bytes to the current connection and closes it at once. */
+  void sendAndHangUp(byte[] frame, int length) throws IOException {
+    synchronized (this) {
+      send(frame, length);
+      dropConnection();
+    }
+  }
+
   /** Closes the current connection, keeping the listener. */
   void dropConnection() throws IOException {
     SocketChannel c = connection;
@@ -145,6 +153,9 @@ final class FakeHost implements AutoCloseable {
               case FrameType.SPANS -> {
                 long highest = acked.getOrDefault(session[0], 0L);
                 boolean duplicate = sequence <= highest;
+                // decided before the frame is visible to take(): a test that flips ack after
+                // take() returns changes later frames only, never this one
+                boolean ackIt = duplicate || ack;
                 received.add(
                     new Spans(
                         index,
@@ -157,7 +168,7 @@ final class FakeHost implements AutoCloseable {
                       FrameWriter.writeError(
                           out, 0, sequence, ErrorCode.MALFORMED_PAYLOAD, false, "not OTLP"));
                 }
-                if (duplicate || ack) {
+                if (ackIt) {
                   acked.merge(session[0], sequence, Math::max);
                   send(out, FrameWriter.writeAck(out, 0, Math.max(sequence, highest)));
                 }

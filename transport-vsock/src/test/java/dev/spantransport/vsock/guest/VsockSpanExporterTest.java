@@ -44,7 +44,7 @@ class VsockSpanExporterTest {
     }
   }
 
-  private Path socket() {
+  Path socket() {
     return dir.resolve("host.sock");
   }
 
@@ -57,8 +57,13 @@ class VsockSpanExporterTest {
   private ChannelOpener opener() {
     return timeout -> {
       connectAttempts.incrementAndGet();
-      return SocketChannel.open(UnixDomainSocketAddress.of(socket()));
+      return connect(socket());
     };
+  }
+
+  /** Opens the exporter's connection; the JDK's Unix channel here, junixsocket's in a subclass. */
+  SocketChannel connect(Path path) throws IOException {
+    return SocketChannel.open(UnixDomainSocketAddress.of(path));
   }
 
   private VsockSpanExporterBuilder builder() {
@@ -371,6 +376,48 @@ class VsockSpanExporterTest {
     FakeHost.Spans resent = host.take();
     assertEquals(2, resent.sequence());
     assertEquals(2, resent.connection());
+  }
+
+  @Test
+  void hostHangingUpIsNoticedWithoutWaitingForTheTimeout() throws Exception {
+    ConcurrentHashMap<dev.spantransport.wire.SessionId, Long> sessions = new ConcurrentHashMap<>();
+    FakeHost host = new FakeHost(socket(), sessions);
+    closeables.add(host);
+    host.ack = false;
+    // a timeout far beyond the bounded waits: only noticing the hang-up itself can pass
+    VsockSpanExporter exporter = exporter(builder().setTimeout(Duration.ofSeconds(60)));
+    exporter.export(spans("a", 1));
+    host.take();
+    host.ack = true;
+
+    host.dropConnection();
+
+    FakeHost.Spans resent = host.take();
+    assertEquals(1, resent.sequence());
+    assertEquals(2, resent.connection());
+    assertSucceeds(exporter.flush());
+  }
+
+  @Test
+  void framesTheHostSentJustBeforeHangingUpAreStillRead() throws Exception {
+    FakeHost host = host();
+    host.ack = false;
+    VsockSpanExporter exporter = exporter(builder().setTimeout(Duration.ofSeconds(60)));
+    exporter.export(spans("a", 1));
+    exporter.export(spans("b", 1));
+    host.take();
+    host.take();
+    host.ack = true;
+    byte[] frame = new byte[64];
+
+    // the host's last words, then it is gone: like a receiver that drains after GOAWAY and closes
+    host.sendAndHangUp(frame, FrameWriter.writeAck(frame, 0, 1));
+
+    FakeHost.Spans resent = host.take();
+    assertEquals(2, resent.sequence(), "batch 1 was acked before the hang-up: not resent");
+    assertEquals(2, resent.connection());
+    assertSucceeds(exporter.flush());
+    assertEquals(1, exporter.metrics().resent());
   }
 
   @Test

@@ -259,7 +259,9 @@ public final class Sender implements Runnable, FrameHandler {
       if (stopping) {
         return;
       }
-      if (key.isValid() && key.isReadable()) {
+      if (!key.isValid()) {
+        onHangUp();
+      } else if (key.isReadable()) {
         read();
       }
       if (closeReason == null) {
@@ -275,6 +277,23 @@ public final class Sender implements Runnable, FrameHandler {
     }
     if (closeReason != null) {
       disconnect();
+    }
+  }
+
+  /**
+   * The key turned invalid without this thread cancelling it: junixsocket's poll-based selector,
+   * the one AF_VSOCK channels always use, does that to a channel whose peer hung up (POLLHUP), and
+   * may close the channel too, instead of reporting it readable. Skipping the read would miss the
+   * end of stream and spin on the hang-up until the PING timeout. Whatever the host wrote before
+   * hanging up (its last ACKs, a GOAWAY) may still be in the socket: read it, then treat the
+   * connection as closed by the host.
+   */
+  private void onHangUp() throws IOException {
+    if (channel.isOpen()) {
+      read();
+    }
+    if (closeReason == null) {
+      closeReason = "host closed the connection";
     }
   }
 
