@@ -7,6 +7,7 @@ import dev.spantransport.forwarder.kata.KataSpanDecoder;
 import dev.spantransport.sink.SpanExporterSink;
 import dev.spantransport.spi.HybridVsockEndpoint;
 import dev.spantransport.vsock.host.SpanReceiver;
+import dev.spantransport.vsock.host.SpanReceiverBuilder;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -26,9 +27,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * The end-to-end demo: a host {@link SpanReceiver} on a hybrid-vsock Unix socket (how Firecracker
- * and Cloud Hypervisor hosts see guest vsock connections: guest port P arrives on {@code
- * <uds_path>_P}), N guest JVMs each running {@link DemoGuest} (OTel SDK + {@code
+ * The end-to-end demo: a host {@link SpanReceiver} on one hybrid-vsock Unix socket per guest (how
+ * Firecracker and Cloud Hypervisor hosts see guest vsock connections: guest port P arrives on
+ * {@code <uds_path>_P}), N guest JVMs each running {@link DemoGuest} (OTel SDK + {@code
  * VsockSpanExporter}), the host printing every trace as a tree labelled with its guest, then a
  * summary. Ends by itself within the timeout.
  *
@@ -121,13 +122,19 @@ public final class Demo {
     long startNanos = System.nanoTime();
     long deadline = startNanos + timeout.toNanos();
     Path dir = Files.createTempDirectory("span-transport-demo");
-    HybridVsockEndpoint endpoint = new HybridVsockEndpoint(dir.resolve("vm.sock"), VSOCK_PORT);
+    // One hybrid-vsock socket per guest, as Firecracker gives each microVM its own: the socket path
+    // the receiver reports is then each guest's identity.
+    List<HybridVsockEndpoint> endpoints = new ArrayList<>();
+    for (int i = 1; i <= guests; i++) {
+      endpoints.add(new HybridVsockEndpoint(dir.resolve("vm-" + i + ".sock"), VSOCK_PORT));
+    }
     TraceTreePrinter printer =
         TraceTreePrinter.builder(out).setQuietPeriod(Duration.ofMillis(300)).build();
     CountingSink counter = new CountingSink(SpanExporterSink.create(printer));
+    SpanReceiverBuilder builder = SpanReceiver.builder();
+    endpoints.forEach(builder::addEndpoint);
     SpanReceiver receiver =
-        SpanReceiver.builder()
-            .addEndpoint(endpoint)
+        builder
             .addSink(counter)
             .setLegacyFrameDecoder(
                 new KataLegacyDecoder(new KataSpanDecoder(KataSpanDecoder.DEFAULT_SERVICE_NAME)))
@@ -138,14 +145,15 @@ public final class Demo {
       deleteTree(dir);
       Throwable cause = started.getFailureThrowable();
       throw new IOException(
-          "cannot listen on " + endpoint + (cause != null ? ": " + cause.getMessage() : ""), cause);
+          "cannot listen on " + endpoints + (cause != null ? ": " + cause.getMessage() : ""),
+          cause);
     }
     out.printf(
         Locale.ROOT,
-        "host: SpanReceiver listening on %s (guests connect to %s)%n"
+        "host: SpanReceiver listening on %d hybrid-vsock sockets, one per guest VM, in %s%n"
             + "host: starting %d guest JVMs, %d traces each%n%n",
-        endpoint,
-        endpoint.unixSocketPath(),
+        endpoints.size(),
+        dir,
         guests,
         traces);
     out.flush();
@@ -156,7 +164,8 @@ public final class Demo {
     try {
       for (int i = 1; i <= guests; i++) {
         String name = "guest-" + i;
-        running.add(Guest.start(name, "unix:" + endpoint.unixSocketPath(), traces, err));
+        String socket = endpoints.get(i - 1).unixSocketPath().toString();
+        running.add(Guest.start(name, "unix:" + socket, traces, err));
       }
       for (Guest g : running) {
         long left = deadline - System.nanoTime();
