@@ -43,8 +43,9 @@ import java.util.Objects;
  * <p>Spans of one {@code ResourceSpans} share one {@link Resource}; spans of one {@code ScopeSpans}
  * share one {@link InstrumentationScopeInfo}. What OTLP does not carry is filled in as follows: a
  * parent context takes the span's trace flags and trace state; an empty attribute array becomes an
- * empty {@code STRING_ARRAY}; an empty schema URL or scope version becomes {@code null}. Invalid
- * UTF-8 in strings is replaced with U+FFFD rather than rejected.
+ * empty {@code STRING_ARRAY}; an empty schema URL or scope version becomes {@code null}; a resource
+ * attribute whose key {@link Resource} refuses (not printable ASCII, or longer than 255 characters)
+ * is dropped. Invalid UTF-8 in strings is replaced with U+FFFD rather than rejected.
  *
  * <p>A decoder holds no state and is thread-safe.
  */
@@ -151,7 +152,7 @@ public final class OtlpSpanDecoder {
         attributes = builder.build();
       }
     }
-    Resource resource = Resource.create(attributes, emptyToNull(schemaUrl));
+    Resource resource = Resource.create(resourceAttributes(attributes), emptyToNull(schemaUrl));
     r.pos(start);
     while (r.pos() < end) {
       int tag = r.readTag(end, "ResourceSpans");
@@ -712,6 +713,45 @@ public final class OtlpSpanDecoder {
   private static int saturatedTotal(int recorded, long dropped) {
     long total = recorded + (dropped & 0xFFFFFFFFL);
     return total > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) total;
+  }
+
+  /**
+   * Drops the attributes whose keys {@link Resource} refuses (it requires printable ASCII keys of
+   * at most 255 characters); OTLP itself allows any key.
+   */
+  private static Attributes resourceAttributes(Attributes attributes) {
+    boolean[] invalid = new boolean[1];
+    attributes.forEach((k, v) -> invalid[0] |= !isValidResourceKey(k.getKey()));
+    if (!invalid[0]) {
+      return attributes;
+    }
+    AttributesBuilder builder = Attributes.builder();
+    attributes.forEach(
+        (k, v) -> {
+          if (isValidResourceKey(k.getKey())) {
+            putUnchecked(builder, k, v);
+          }
+        });
+    return builder.build();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> void putUnchecked(
+      AttributesBuilder builder, AttributeKey<T> key, Object value) {
+    builder.put(key, (T) value);
+  }
+
+  private static boolean isValidResourceKey(String key) {
+    if (key.isEmpty() || key.length() > 255) {
+      return false;
+    }
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c < 0x20 || c > 0x7E) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String emptyToNull(String s) {

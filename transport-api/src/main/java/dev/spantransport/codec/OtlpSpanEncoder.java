@@ -120,6 +120,14 @@ public final class OtlpSpanEncoder {
   private int[] groupOrder = new int[4];
   private int groupCount;
 
+  // Bounded identity cache of encoded Resource message bodies: resources are immutable and the same
+  // few objects come back batch after batch.
+  private static final int RESOURCE_CACHE_SIZE = 4;
+  private final Resource[] cachedResources = new Resource[RESOURCE_CACHE_SIZE];
+  private final byte[][] cachedResourceBodies = new byte[RESOURCE_CACHE_SIZE][];
+  private int nextCacheSlot;
+  private byte[][] resourceBodies = new byte[4][];
+
   // Size pass results, consumed in the same order by the write pass.
   private int[] slots = new int[1024];
   private int slotCount;
@@ -148,6 +156,7 @@ public final class OtlpSpanEncoder {
     prepared = false;
     collect(spans);
     group();
+    encodeResources();
     slotCount = 0;
     long total = 0;
     for (int r = 0; r < resourceCount; r++) {
@@ -268,9 +277,9 @@ public final class OtlpSpanEncoder {
       input = new SpanData[capacity];
       ordered = new SpanData[capacity];
       spanGroup = new int[capacity];
-    } else {
+    } else if (spanCount > n) {
       // drop references to the spans of an earlier, larger batch
-      Arrays.fill(ordered, n, Math.min(ordered.length, spanCount), null);
+      Arrays.fill(ordered, n, spanCount, null);
     }
     if (spans instanceof List && spans instanceof RandomAccess) {
       List<SpanData> list = (List<SpanData>) spans;
@@ -344,6 +353,34 @@ public final class OtlpSpanEncoder {
     }
   }
 
+  private void encodeResources() {
+    if (resourceBodies.length < resourceCount) {
+      resourceBodies = new byte[Math.max(resourceCount, resourceBodies.length * 2)][];
+    }
+    for (int r = 0; r < resourceCount; r++) {
+      resourceBodies[r] = resourceBody(resources[r]);
+    }
+  }
+
+  private byte[] resourceBody(Resource resource) {
+    for (int i = 0; i < RESOURCE_CACHE_SIZE; i++) {
+      if (cachedResources[i] == resource) {
+        return cachedResourceBodies[i];
+      }
+    }
+    slotCount = 0;
+    Attributes attributes = resource.getAttributes();
+    byte[] body = new byte[sizeAttributes(attributes)];
+    cursor = 0;
+    writeAttributes(body, 0, TAG_LEN_1, attributes);
+    slotCount = 0;
+    int slot = nextCacheSlot;
+    nextCacheSlot = (slot + 1) % RESOURCE_CACHE_SIZE;
+    cachedResources[slot] = resource;
+    cachedResourceBodies[slot] = body;
+    return body;
+  }
+
   private int findOrAddGroup(Resource resource, InstrumentationScopeInfo scope) {
     int r = resourceIndex.get(resource);
     if (r < 0) {
@@ -408,7 +445,8 @@ public final class OtlpSpanEncoder {
 
   private int sizeString(String s) {
     int encoded = Utf8.encodedLength(s);
-    slots[reserve()] = encoded;
+    int slot = reserve();
+    slots[slot] = encoded;
     int length = Utf8.byteLength(encoded);
     return varintSize(length) + length;
   }
@@ -416,7 +454,7 @@ public final class OtlpSpanEncoder {
   private int sizeResourceSpans(int r) {
     int slot = reserve();
     Resource resource = resources[r];
-    int size = field(sizeResource(resource));
+    int size = field(resourceBodies[r].length);
     for (int k = resourceGroupStart[r]; k < resourceGroupStart[r + 1]; k++) {
       size += field(sizeScopeSpans(groupOrder[k]));
     }
@@ -424,13 +462,6 @@ public final class OtlpSpanEncoder {
     if (schemaUrl != null && !schemaUrl.isEmpty()) {
       size += 1 + sizeString(schemaUrl);
     }
-    slots[slot] = size;
-    return size;
-  }
-
-  private int sizeResource(Resource resource) {
-    int slot = reserve();
-    int size = sizeAttributes(resource.getAttributes());
     slots[slot] = size;
     return size;
   }
@@ -540,7 +571,8 @@ public final class OtlpSpanEncoder {
     traceStateSizer.first = true;
     traceState.forEach(traceStateSizer);
     int length = traceStateSizer.bytes;
-    slots[reserve()] = length;
+    int slot = reserve();
+    slots[slot] = length;
     return varintSize(length) + length;
   }
 
@@ -767,9 +799,11 @@ public final class OtlpSpanEncoder {
     dst[p++] = TAG_LEN_1;
     p = writeLength(dst, p);
     Resource resource = resources[r];
+    byte[] body = resourceBodies[r];
     dst[p++] = TAG_LEN_1;
-    p = writeLength(dst, p);
-    p = writeAttributes(dst, p, TAG_LEN_1, resource.getAttributes());
+    p = writeVarint(dst, p, body.length);
+    System.arraycopy(body, 0, dst, p, body.length);
+    p += body.length;
     for (int k = resourceGroupStart[r]; k < resourceGroupStart[r + 1]; k++) {
       dst[p++] = TAG_LEN_2;
       p = writeScopeSpans(dst, p, groupOrder[k]);

@@ -81,6 +81,7 @@ public final class WireReader {
     int start = pos;
     long length = readVarint(end, field);
     if (length < 0 || length > end - pos) {
+      int left = end - pos;
       pos = start;
       throw malformed(
           "length "
@@ -88,7 +89,7 @@ public final class WireReader {
               + " of "
               + field
               + " exceeds the "
-              + (end - pos)
+              + left
               + " bytes left");
     }
     return (int) length;
@@ -128,8 +129,11 @@ public final class WireReader {
         readFixed64(end, message + " field " + (tag >>> 3));
         return;
       case ProtoWire.WIRETYPE_LENGTH_DELIMITED:
-        pos += readLength(end, message + " field " + (tag >>> 3));
-        return;
+        {
+          int length = readLength(end, message + " field " + (tag >>> 3));
+          pos += length;
+          return;
+        }
       case ProtoWire.WIRETYPE_FIXED32:
         readFixed32(end, message + " field " + (tag >>> 3));
         return;
