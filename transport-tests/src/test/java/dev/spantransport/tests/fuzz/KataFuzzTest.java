@@ -89,12 +89,16 @@ class KataFuzzTest {
     assertEquals(whole, chunked, "chunked read must match the whole-buffer read");
   }
 
-  /** Decodes one frame; a rejected payload is recorded as its message, not thrown. */
+  /**
+   * Decodes one frame; a rejected payload is recorded, not thrown. Only the fact of rejection is
+   * compared: Jackson's messages for UTF-32 input count bytes from the start of the array, not of
+   * the payload, so they differ with the payload's place in the buffer.
+   */
   private static Object decode(KataSpanDecoder decoder, byte[] buffer, int offset, int length) {
     try {
       return SpanFacts.of(decoder.decode(buffer, offset, length));
     } catch (KataFrameException e) {
-      return "rejected: " + e.getMessage();
+      return "rejected";
     }
   }
 }
