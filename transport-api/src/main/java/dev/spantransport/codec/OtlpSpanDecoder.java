@@ -343,15 +343,17 @@ public final class OtlpSpanDecoder {
     TraceFlags traceFlags = TraceFlags.fromByte((byte) (flags & OtlpFields.FLAGS_TRACE_FLAGS_MASK));
     TraceState state = traceState(traceState);
     SpanContext context = SpanContext.create(traceId, spanId, traceFlags, state);
-    SpanContext parent;
+    SpanContext parent = SpanContext.getInvalid();
     if (parentIdAt >= 0) {
       String parentId = hex(buf, parentIdAt, 8);
-      parent =
+      SpanContext decoded =
           isRemote(flags)
               ? SpanContext.createFromRemoteParent(traceId, parentId, traceFlags, state)
               : SpanContext.create(traceId, parentId, traceFlags, state);
-    } else {
-      parent = SpanContext.getInvalid();
+      // An all-zero parent id or trace id is no parent: use the one invalid context, as the SDK.
+      if (decoded.isValid()) {
+        parent = decoded;
+      }
     }
     Attributes attrs = attributes == null ? Attributes.empty() : attributes.build();
     List<EventData> eventList = events == null ? Collections.emptyList() : immutable(events);
