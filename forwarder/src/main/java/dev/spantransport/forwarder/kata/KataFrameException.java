@@ -3,10 +3,10 @@ package dev.spantransport.forwarder.kata;
 import java.io.IOException;
 
 /**
- * A Kata agent frame that cannot be read or decoded: a length over the limit, malformed JSON, or a
- * JSON value of the wrong shape. The message names the rule and the value seen (for JSON, the field
- * path, e.g. {@code span_context.trace_id}). The connection that sent it should be closed; other
- * connections are not affected.
+ * A Kata agent frame that cannot be read or decoded: a length over the limit, a truncated or
+ * malformed bincode or JSON payload, or a value of the wrong shape. The message names the rule, the
+ * field path (e.g. {@code span_context.trace_id}) and the value seen. The connection that sent it
+ * should be closed; other connections are not affected.
  */
 public class KataFrameException extends IOException {
   private static final long serialVersionUID = 1L;

@@ -5,8 +5,8 @@ package dev.spantransport.forwarder.kata;
 public interface KataFrameHandler {
 
   /**
-   * Called once per complete frame with a view of its payload (the JSON bytes, header excluded).
-   * The bytes are valid only during this call: copy them if they must outlive it.
+   * Called once per complete frame with a view of its payload (header excluded). The bytes are
+   * valid only during this call: copy them if they must outlive it.
    *
    * @param buffer the array holding the payload
    * @param offset the index of the payload's first byte in {@code buffer}

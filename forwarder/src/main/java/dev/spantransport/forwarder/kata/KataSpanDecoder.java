@@ -6,25 +6,21 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-import dev.spantransport.forwarder.kata.internal.KataSpanData;
+import dev.spantransport.forwarder.kata.internal.KataBincodeReader;
+import dev.spantransport.forwarder.kata.internal.RustSpanMapping;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.api.trace.TraceFlags;
-import io.opentelemetry.api.trace.TraceId;
 import io.opentelemetry.api.trace.TraceState;
-import io.opentelemetry.api.trace.TraceStateBuilder;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfoBuilder;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.data.StatusData;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -33,9 +29,30 @@ import java.util.Objects;
 import java.util.function.Predicate;
 
 /**
- * Decodes one Kata agent span payload, the {@code serde_json} form of the Rust {@code
- * opentelemetry} 0.17 crate's {@code sdk::export::trace::SpanData} (feature {@code serialize}),
- * into an OpenTelemetry Java {@link SpanData}.
+ * Decodes one Kata agent span payload into an OpenTelemetry Java {@link SpanData}. Two wire forms
+ * of the Rust {@code opentelemetry} crate's {@code sdk::export::trace::SpanData} (feature {@code
+ * serialize}) are accepted, and {@link #decode} tells them apart by themselves:
+ *
+ * <ul>
+ *   <li><b>bincode</b>: what the agent really sends. kata-containers' {@code
+ *       src/agent/vsock-exporter/src/lib.rs} writes {@code bincode::serialize(&span)} (bincode
+ *       1.3.3: little-endian, fixed-width integers) of the opentelemetry <b>0.14</b> {@code
+ *       SpanData}. The layout, field by field and with its Rust sources, is in {@code
+ *       forwarder/KATA-FORMAT.md}. It is read by {@code internal.KataBincodeReader}: every length
+ *       prefix is checked against the bytes left before anything is allocated, enum indices, bools
+ *       and Option tags are validated, UTF-8 is checked, and trailing bytes are rejected.
+ *   <li><b>serde_json</b> of the 0.16/0.17 shape described below. It is kept for tools that dump
+ *       spans as JSON.
+ * </ul>
+ *
+ * <p>Format rule: a payload whose first byte that is not whitespace is {@code '{'} is read as
+ * JSON, falling back to bincode if that fails; any other payload is read as bincode. See {@link
+ * #decode} for why this is safe.
+ *
+ * <p>Both forms map to OTel Java by the same rules ({@code internal.RustSpanMapping}): ids, flags,
+ * trace state (front first), remote flag, kind, name, times, attributes of every Value type
+ * including arrays, events, links, status (a message only for Error), resource (plus a default
+ * {@code service.name}), instrumentation scope if present, and total counts = recorded + dropped.
  *
  * <h2>The serde shape</h2>
  *
@@ -87,12 +104,6 @@ import java.util.function.Predicate;
  * present. Unknown fields are ignored. Resource attributes whose key OTel Java's {@code Resource}
  * refuses (not ASCII, empty, or over 255 characters) are dropped.
  *
- * <p>Caution, unresolved: every kata-containers version we could read ({@code
- * src/agent/vsock-exporter/src/lib.rs}, {@code src/tools/trace-forwarder/src/handler.rs}) encodes
- * the payload with {@code bincode::serialize}, not {@code serde_json}, against {@code
- * opentelemetry} 0.14. This class implements the serde_json form as specified for this project; the
- * field order and shapes above are the same serde data model a bincode reader would follow.
- *
  * <p>Thread-safe: one decoder may serve many connections.
  */
 public final class KataSpanDecoder {
@@ -106,9 +117,7 @@ public final class KataSpanDecoder {
   /** Longest JSON number accepted in characters; a u128 has at most 39 digits. */
   public static final int MAX_NUMBER_LENGTH = 64;
 
-  private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
   private static final BigInteger U128_LIMIT = BigInteger.ONE.shiftLeft(128);
-  private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
   private final String defaultServiceName;
   private final int maxPayloadLength;
@@ -162,17 +171,27 @@ public final class KataSpanDecoder {
   }
 
   /**
-   * Decodes one span payload.
+   * Decodes one span payload, in either wire form.
    *
-   * @param json the array holding the payload
+   * <p>Format rule: if the first byte that is not JSON whitespace (space, tab, CR, LF) is {@code
+   * '{'}, the payload is read as serde_json; if that fails, it is read as bincode, and if that
+   * fails too the JSON error is reported (with the bincode error attached as suppressed). Any other
+   * payload is read as bincode only. This is safe because a bincode {@code SpanData} starts with the
+   * trace id as 16 little-endian bytes: its low byte is random, so roughly one span in 256 starts
+   * with 0x7B ({@code '{'}); such a payload is not valid JSON (binary ids, length prefixes with zero
+   * bytes) and falls through to the bincode reader. A serde_json payload is never read as bincode
+   * unless it is also invalid JSON.
+   *
+   * @param payload the array holding the payload
    * @param offset index of the payload's first byte
    * @param length payload length in bytes
    * @return the span, ended, with the payload's resource (plus {@code service.name} if missing)
-   * @throws KataFrameException if the payload is not JSON, is longer than the limit, or a field has
-   *     the wrong shape; the message names the field and what was wrong
+   * @throws KataFrameException if the payload is longer than the limit, or is neither a well-formed
+   *     serde_json nor a well-formed bincode {@code SpanData}; the message names the field path and
+   *     the value seen
    */
-  public SpanData decode(byte[] json, int offset, int length) throws KataFrameException {
-    Objects.checkFromIndexSize(offset, length, json.length);
+  public SpanData decode(byte[] payload, int offset, int length) throws KataFrameException {
+    Objects.checkFromIndexSize(offset, length, payload.length);
     if (length > maxPayloadLength) {
       throw new KataFrameException(
           "kata span payload must be at most " + maxPayloadLength + " bytes: " + length);
@@ -180,6 +199,44 @@ public final class KataSpanDecoder {
     if (length == 0) {
       throw new KataFrameException("kata span payload must not be empty: 0 bytes");
     }
+    if (!looksLikeJson(payload, offset, length)) {
+      return decodeBincode(payload, offset, length);
+    }
+    try {
+      return decodeJson(payload, offset, length);
+    } catch (KataFrameException jsonError) {
+      try {
+        return decodeBincode(payload, offset, length);
+      } catch (KataFrameException bincodeError) {
+        jsonError.addSuppressed(bincodeError);
+        throw jsonError;
+      }
+    }
+  }
+
+  /** True if the first byte that is not JSON whitespace is an opening brace. */
+  static boolean looksLikeJson(byte[] payload, int offset, int length) {
+    for (int i = offset; i < offset + length; i++) {
+      byte b = payload[i];
+      if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+        return b == '{';
+      }
+    }
+    return false;
+  }
+
+  private SpanData decodeBincode(byte[] payload, int offset, int length) throws KataFrameException {
+    try {
+      return new KataBincodeReader(payload, offset, length, defaultServiceName).readSpan();
+    } catch (KataFrameException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // Defence in depth: an OTel builder refusing a value must close one connection, not more.
+      throw new KataFrameException("kata span payload could not be decoded: " + e, e);
+    }
+  }
+
+  private SpanData decodeJson(byte[] json, int offset, int length) throws KataFrameException {
     try (JsonParser p = factory.createParser(json, offset, length)) {
       JsonToken root = p.nextToken();
       if (root != JsonToken.START_OBJECT) {
@@ -221,7 +278,7 @@ public final class KataSpanDecoder {
     long start = -1;
     long end = -1;
     Attributes attributes = Attributes.empty();
-    int totalAttributes = 0;
+    long droppedAttributes = 0;
     Queue<EventData> events = Queue.empty();
     Queue<LinkData> links = Queue.empty();
     StatusCode statusCode = StatusCode.UNSET;
@@ -254,9 +311,8 @@ public final class KataSpanDecoder {
         case "attributes":
           {
             AttributesBuilder builder = Attributes.builder();
-            long dropped = readEvictedHashMap(p, "attributes", builder);
+            droppedAttributes = readEvictedHashMap(p, "attributes", builder);
             attributes = builder.build();
-            totalAttributes = total(attributes.size(), dropped);
             break;
           }
         case "events":
@@ -294,56 +350,27 @@ public final class KataSpanDecoder {
     if (end < 0) {
       throw missing("end_time");
     }
-    if (context.traceHigh == 0 && context.traceLow == 0) {
-      throw new KataFrameException("span_context.trace_id must not be 0: 0");
-    }
-    if (context.spanId == 0) {
-      throw new KataFrameException("span_context.span_id must not be 0: 0");
-    }
-    SpanContext spanContext = context.toSpanContext();
-    // parent_span_id 0 is SpanId::invalid(): no parent. The parent shares the trace id and flags;
-    // serde carries neither its trace state nor whether it was remote.
-    SpanContext parent =
-        parentSpanId == 0
-            ? SpanContext.getInvalid()
-            : SpanContext.create(
-                spanContext.getTraceId(),
-                SpanId.fromLong(parentSpanId),
-                spanContext.getTraceFlags(),
-                TraceState.getDefault());
-    // The API says a message is ignored unless the status is an error (src/trace/span.rs).
-    StatusData status =
-        statusCode == StatusCode.ERROR
-            ? StatusData.create(StatusCode.ERROR, statusMessage)
-            : StatusData.create(statusCode, "");
-    return new KataSpanData(
-        name,
+    RustSpanMapping.checkSpanIds(context.traceHigh, context.traceLow, context.spanId);
+    return RustSpanMapping.span(
+        context.toSpanContext(),
+        parentSpanId,
         kind,
-        spanContext,
-        parent,
-        status,
+        name,
         start,
         end,
         attributes,
-        totalAttributes,
+        droppedAttributes,
         events.items,
-        total(events.items.size(), events.dropped),
+        events.dropped,
         links.items,
-        total(links.items.size(), links.dropped),
+        links.dropped,
+        statusCode,
+        statusMessage,
         scope,
-        withServiceName(resource));
-  }
-
-  private Resource withServiceName(Resource resource) {
-    if (resource == null) {
-      return Resource.create(Attributes.of(SERVICE_NAME, defaultServiceName));
-    }
-    if (resource.getAttribute(SERVICE_NAME) != null) {
-      return resource;
-    }
-    return Resource.create(
-        resource.getAttributes().toBuilder().put(SERVICE_NAME, defaultServiceName).build(),
-        resource.getSchemaUrl());
+        resource == null
+            ? RustSpanMapping.resource(null, null, defaultServiceName)
+            : RustSpanMapping.resource(
+                resource.getAttributes(), resource.getSchemaUrl(), defaultServiceName));
   }
 
   private static SpanKind readKind(JsonParser p) throws IOException {
@@ -371,16 +398,12 @@ public final class KataSpanDecoder {
     // StatusCode { Unset = 0, Ok = 1, Error = 2 } (src/trace/span.rs): serde writes the name.
     if (p.currentToken() == JsonToken.VALUE_NUMBER_INT) {
       String digits = p.getText();
-      switch (digits) {
-        case "0":
-          return StatusCode.UNSET;
-        case "1":
-          return StatusCode.OK;
-        case "2":
-          return StatusCode.ERROR;
-        default:
-          throw new KataFrameException("status_code must be 0, 1 or 2 as a number: " + digits);
+      StatusCode code =
+          digits.length() == 1 ? RustSpanMapping.statusCode(digits.charAt(0) - '0') : null;
+      if (code == null) {
+        throw new KataFrameException("status_code must be 0, 1 or 2 as a number: " + digits);
       }
+      return code;
     }
     String code = readString(p, "status_code");
     switch (code) {
@@ -407,12 +430,7 @@ public final class KataSpanDecoder {
     TraceState state = TraceState.getDefault();
 
     SpanContext toSpanContext() {
-      String traceId = TraceId.fromLongs(traceHigh, traceLow);
-      String span = SpanId.fromLong(spanId);
-      TraceFlags traceFlags = TraceFlags.fromByte((byte) flags);
-      return remote
-          ? SpanContext.createFromRemoteParent(traceId, span, traceFlags, state)
-          : SpanContext.create(traceId, span, traceFlags, state);
+      return RustSpanMapping.spanContext(traceHigh, traceLow, spanId, flags, remote, state);
     }
   }
 
@@ -488,12 +506,7 @@ public final class KataSpanDecoder {
         throw shape(p, entryPath, "a pair of exactly two strings");
       }
     }
-    // The OTel Java builder puts each new entry in front: add the back of the deque first.
-    TraceStateBuilder builder = TraceState.builder();
-    for (int i = entries.size() - 2; i >= 0; i -= 2) {
-      builder.put(entries.get(i), entries.get(i + 1));
-    }
-    return builder.build();
+    return RustSpanMapping.traceState(entries);
   }
 
   // ---- SystemTime (serde's impl for std::time::SystemTime) -------------------------------------
@@ -513,7 +526,7 @@ public final class KataSpanDecoder {
           break;
         case "nanos_since_epoch":
           nanos = readU64(p, path + ".nanos_since_epoch");
-          if (nanos >= NANOS_PER_SECOND) {
+          if (nanos < 0 || nanos >= 1_000_000_000L) {
             throw new KataFrameException(
                 path + ".nanos_since_epoch must be below 1000000000: " + nanos);
           }
@@ -528,13 +541,7 @@ public final class KataSpanDecoder {
     if (nanos < 0) {
       throw missing(path + ".nanos_since_epoch");
     }
-    if (secs < 0 || secs > (Long.MAX_VALUE - nanos) / NANOS_PER_SECOND) {
-      throw new KataFrameException(
-          path
-              + ".secs_since_epoch must fit in 64-bit epoch nanoseconds (before year 2262): "
-              + Long.toUnsignedString(secs));
-    }
-    return secs * NANOS_PER_SECOND + nanos;
+    return RustSpanMapping.epochNanos(path, secs, nanos);
   }
 
   // ---- EvictedHashMap, EvictedQueue, Event, Link (src/sdk/trace, src/trace) --------------------
@@ -644,7 +651,8 @@ public final class KataSpanDecoder {
     if (timestamp < 0) {
       throw missing(path + ".timestamp");
     }
-    return EventData.create(timestamp, name, attributes, total(attributes.size(), dropped));
+    return EventData.create(
+        timestamp, name, attributes, RustSpanMapping.total(attributes.size(), dropped));
   }
 
   private LinkData readLink(JsonParser p, String path) throws IOException {
@@ -672,7 +680,8 @@ public final class KataSpanDecoder {
     if (context == null) {
       throw missing(path + ".span_context");
     }
-    return LinkData.create(context.toSpanContext(), attributes, total(attributes.size(), dropped));
+    return LinkData.create(
+        context.toSpanContext(), attributes, RustSpanMapping.total(attributes.size(), dropped));
   }
 
   // ---- Resource (src/sdk/resource/mod.rs), InstrumentationLibrary -------------------------------
@@ -688,7 +697,7 @@ public final class KataSpanDecoder {
         case "attrs":
           // OTel Java's Resource accepts only ASCII keys of 1 to 255 characters and throws on
           // others; a Rust resource may hold any key. Such attributes are dropped, not the span.
-          readValueMap(p, "resource.attrs", builder, KataSpanDecoder::isResourceKey);
+          readValueMap(p, "resource.attrs", builder, RustSpanMapping::isResourceKey);
           break;
         case "schema_url":
           schemaUrl = readOptionalString(p, "resource.schema_url");
@@ -755,18 +764,6 @@ public final class KataSpanDecoder {
         put(builder, key, value);
       }
     }
-  }
-
-  private static boolean isResourceKey(String key) {
-    if (key.isEmpty() || key.length() > 255) {
-      return false;
-    }
-    for (int i = 0; i < key.length(); i++) {
-      if (key.charAt(i) > 0x7F) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** Vec&lt;KeyValue&gt;: [{"key": string, "value": Value}, ...]. */
@@ -1123,11 +1120,6 @@ public final class KataSpanDecoder {
     if (p.currentToken() != JsonToken.START_OBJECT) {
       throw shape(p, path, what);
     }
-  }
-
-  private static int total(int recorded, long dropped) {
-    long total = recorded + dropped;
-    return total > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) total;
   }
 
   private static KataFrameException missing(String path) {

@@ -111,7 +111,7 @@ class KataSpanRoundTripTest {
   }
 
   /** A random span as the decoder should rebuild it. */
-  private static SpanData randomSpan(Random r, boolean resourceNull) {
+  static SpanData randomSpan(Random r, boolean resourceNull) {
     SpanContext context = randomContext(r, false);
     SpanContext parent =
         r.nextBoolean()
