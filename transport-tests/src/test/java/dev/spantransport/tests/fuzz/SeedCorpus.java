@@ -16,13 +16,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * Generates the checked-in seed corpus of the fuzz tests from real valid inputs: frames written by
  * {@link FrameWriter}, OTLP payloads encoded from {@link SampleSpans}, and the Kata JSON fixtures
- * of the forwarder module. Files land in Jazzer's layout, {@code
+ * of the forwarder module (serde_json and bincode). Files land in Jazzer's layout, {@code
  * src/test/resources/<package>/<TestClass>Inputs/<method>/<name>}.
  *
  * <p>Regenerate from the transport-tests directory with {@code mvn -o -q test-compile exec:java
@@ -196,6 +197,20 @@ public final class SeedCorpus {
     return frame;
   }
 
+  /** Reads a hex fixture: '#' starts a comment, whitespace is ignored. */
+  private static byte[] fromHex(List<String> lines) {
+    StringBuilder hex = new StringBuilder();
+    for (String line : lines) {
+      int hash = line.indexOf('#');
+      hex.append((hash < 0 ? line : line.substring(0, hash)).replaceAll("\\s", ""));
+    }
+    byte[] bytes = new byte[hex.length() / 2];
+    for (int i = 0; i < bytes.length; i++) {
+      bytes[i] = (byte) Integer.parseInt(hex.substring(2 * i, 2 * i + 2), 16);
+    }
+    return bytes;
+  }
+
   private static Map<String, byte[]> kataFixtures(Path module) throws IOException {
     Map<String, byte[]> fixtures = new TreeMap<>();
     try (DirectoryStream<Path> files =
@@ -206,6 +221,15 @@ public final class SeedCorpus {
       }
     } catch (UncheckedIOException e) {
       throw e.getCause();
+    }
+    try (DirectoryStream<Path> files =
+        Files.newDirectoryStream(module.resolve(KATA_FIXTURES), "*.bincode.hex")) {
+      for (Path file : files) {
+        String name = file.getFileName().toString();
+        fixtures.put(
+            name.substring(0, name.length() - ".hex".length()).replace('.', '-'),
+            fromHex(Files.readAllLines(file)));
+      }
     }
     if (fixtures.isEmpty()) {
       throw new IOException("no Kata fixtures in " + module.resolve(KATA_FIXTURES));
