@@ -11,6 +11,7 @@ import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.util.List;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -58,6 +59,31 @@ class FuzzFindingsTest {
     List<SpanData> spans = new OtlpSpanDecoder().decode(payload, 0, payload.length);
     assertEquals(SpanContext.getInvalid(), spans.get(0).getParentSpanContext());
     OtlpDecoderFuzzTest.check(payload);
+  }
+
+  /**
+   * OtlpDecoderFuzzTest, open (for the codec owner to decide): a span with a valid trace id, an
+   * all-zero span id and a parent span id decodes to an invalid span context (OTel zeroes both ids)
+   * but a <em>valid</em> parent built from the raw trace id. The encoder writes the span's zeroed
+   * trace id, so the parent is lost on re-encoding. Either reject such spans as malformed or give
+   * them the invalid parent; this test expects the latter. Input: {@code
+   * OtlpDecoderFuzzTestInputs/.../zero-span-id-with-parent}.
+   */
+  @Test
+  @Disabled("open finding: OtlpSpanDecoder builds a valid parent for a span with an invalid id")
+  void spanWithZeroSpanIdHasNoValidParent() throws Exception {
+    byte[] traceId = new byte[16];
+    traceId[15] = 1;
+    byte[] payload =
+        request(
+            Span.newBuilder()
+                .setTraceId(ByteString.copyFrom(traceId))
+                .setSpanId(ByteString.copyFrom(new byte[8]))
+                .setParentSpanId(ByteString.copyFrom(new byte[] {9, 9, 9, 9, 9, 9, 9, 9}))
+                .setName("zero-span-id")
+                .build());
+    List<SpanData> spans = new OtlpSpanDecoder().decode(payload, 0, payload.length);
+    assertEquals(SpanContext.getInvalid(), spans.get(0).getParentSpanContext());
   }
 
   private static byte[] request(Span span) {

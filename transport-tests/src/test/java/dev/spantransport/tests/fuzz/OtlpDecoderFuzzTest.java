@@ -44,8 +44,27 @@ class OtlpDecoderFuzzTest {
     OtlpSpanEncoder encoder = new OtlpSpanEncoder();
     byte[] encoded = encoder.encode(spans);
     List<SpanData> again = decodeValid(encoded);
-    assertEquals(SpanFacts.of(spans), SpanFacts.of(again), "decode(encode(spans)) must be spans");
-    assertArrayEquals(encoded, encoder.encode(again), "re-encoding must be a fixed point");
+    assertEquals(knownIssues(spans), knownIssues(again), "decode(encode(spans)) must be spans");
+    if (spans.stream().allMatch(s -> s.getSpanContext().isValid())) { // see knownIssues
+      assertArrayEquals(encoded, encoder.encode(again), "re-encoding must be a fixed point");
+    }
+  }
+
+  /**
+   * Masks an open finding so fuzzing can go on looking for others: a span whose own context is
+   * invalid (e.g. an all-zero span id) may decode with a valid parent built from its raw trace id,
+   * which the encoder cannot carry (it writes the span's zeroed trace id). {@code
+   * FuzzFindingsTest.spanWithZeroSpanIdHasNoValidParent} holds the expected behaviour.
+   */
+  private static List<List<Object>> knownIssues(List<SpanData> spans) {
+    List<List<Object>> facts = SpanFacts.of(spans);
+    for (int i = 0; i < spans.size(); i++) {
+      if (!spans.get(i).getSpanContext().isValid()) {
+        facts.set(i, new java.util.ArrayList<>(facts.get(i)));
+        facts.get(i).set(1, "parent of a span with an invalid context");
+      }
+    }
+    return facts;
   }
 
   private static List<SpanData> decodeValid(byte[] payload) {
