@@ -418,15 +418,18 @@ public final class OtlpSpanDecoder {
           TraceFlags.fromByte((byte) (flags & OtlpFields.FLAGS_TRACE_FLAGS_MASK));
       TraceState state = traceState(traceState);
       SpanContext context = SpanContext.create(traceId, spanId, traceFlags, state);
-      SpanContext parent;
-      if (parentIdAt >= 0) {
+      SpanContext parent = SpanContext.getInvalid();
+      // An all-zero parent id or trace id is no parent, and neither is the parent of a span whose
+      // own context is invalid (its ids are zeroed): use the one invalid context, as the SDK does.
+      if (parentIdAt >= 0 && context.isValid()) {
         String parentId = hex(parentIdAt, 8);
-        parent =
+        SpanContext decoded =
             isRemote(flags)
                 ? SpanContext.createFromRemoteParent(traceId, parentId, traceFlags, state)
                 : SpanContext.create(traceId, parentId, traceFlags, state);
-      } else {
-        parent = SpanContext.getInvalid();
+        if (decoded.isValid()) {
+          parent = decoded;
+        }
       }
       Attributes attrs = attributes == null ? Attributes.empty() : attributes.build();
       List<EventData> eventList = events == null ? Collections.emptyList() : immutable(events);
