@@ -1,5 +1,6 @@
 package dev.spantransport.benchmarks;
 
+import dev.spantransport.codec.internal.ImmutableSpanData;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanContext;
@@ -73,7 +74,7 @@ public final class BenchmarkSpans {
                   AttributeKey.booleanKey("cache.hit"),
                   i % 2 == 0));
       spans.add(
-          new FixtureSpan(
+          new ImmutableSpanData(
               RESOURCE,
               SCOPE,
               "HTTP " + (i % 3 == 0 ? "POST " : "GET ") + route,
@@ -92,7 +93,11 @@ public final class BenchmarkSpans {
               start,
               end,
               attributes,
-              List.of(event)));
+              attributes.size(),
+              List.of(event),
+              1,
+              List.of(),
+              0));
     }
     return spans;
   }

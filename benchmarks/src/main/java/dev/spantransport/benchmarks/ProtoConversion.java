@@ -1,7 +1,7 @@
 package dev.spantransport.benchmarks;
 
 import com.google.protobuf.ByteString;
-import dev.spantransport.codec.internal.DecodedSpanData;
+import dev.spantransport.codec.internal.ImmutableSpanData;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
@@ -221,7 +221,7 @@ final class ProtoConversion {
               attributes.size() + link.getDroppedAttributesCount()));
     }
     Attributes attributes = attributes(span.getAttributesList());
-    return new DecodedSpanData(
+    return new ImmutableSpanData(
         resource,
         scope,
         span.getName(),

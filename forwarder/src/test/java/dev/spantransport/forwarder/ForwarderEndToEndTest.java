@@ -13,14 +13,11 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,36 +60,12 @@ class ForwarderEndToEndTest {
     }
   }
 
-  private static void awaitAccepted(Forwarder f, long spans) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (f.spansAccepted() < spans && System.nanoTime() < deadline) {
-      Thread.sleep(20); // polling a counter with a deadline; the assertion is on the count
-    }
-    assertEquals(spans, f.spansAccepted(), f.summary());
-  }
-
   @Test
   void servesKataFramesAndSpanTransportGuestsOnOnePortAndPrintsTrees() throws Exception {
     Path socket = dir.resolve("forwarder.sock");
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    CompletableFuture<Forwarder> started = new CompletableFuture<>();
-    CompletableFuture<Integer> exit =
-        CompletableFuture.supplyAsync(
-            () ->
-                Forwarder.run(
-                    new String[] {
-                      "--dump-only", "--listen", "unix:" + socket, "--trace-name", "vm-agent"
-                    },
-                    new PrintStream(out, true, StandardCharsets.UTF_8),
-                    new PrintStream(err, true, StandardCharsets.UTF_8),
-                    started::complete));
-    Forwarder forwarder;
-    try {
-      forwarder = started.get(20, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("forwarder did not start: " + err, e);
-    }
+    InProcessForwarder forwarder =
+        InProcessForwarder.start(
+            "--dump-only", "--listen", "unix:" + socket, "--trace-name", "vm-agent");
     Endpoint endpoint = Endpoint.parse("unix:" + socket);
 
     // (a) A Kata agent: legacy frames, child first as the agent sends them when spans end.
@@ -100,7 +73,7 @@ class ForwarderEndToEndTest {
         SpanTransports.forEndpoint(endpoint).connect(endpoint, Duration.ofSeconds(5))) {
       writeKataFrame(kata, kataSpan(2, 1, "CreateContainer", 1_700_000_000L));
       writeKataFrame(kata, kataSpan(1, 0, "rpc", 1_700_000_000L));
-      awaitAccepted(forwarder, 2);
+      forwarder.awaitAccepted(2);
     }
 
     // (b) A span-transport guest: OTel SDK + VsockSpanExporter.
@@ -119,11 +92,10 @@ class ForwarderEndToEndTest {
     }
     CompletableResultCode shut = provider.shutdown().join(20, TimeUnit.SECONDS);
     assertTrue(shut.isSuccess(), "guest spans acknowledged");
-    awaitAccepted(forwarder, 4);
+    forwarder.awaitAccepted(4);
 
-    forwarder.close();
-    assertEquals(0, exit.get(20, TimeUnit.SECONDS));
-    String text = out.toString(StandardCharsets.UTF_8);
+    assertEquals(0, forwarder.stop());
+    String text = forwarder.out();
     assertTrue(text.contains("· service vm-agent\n"), text);
     assertTrue(
         text.contains(
@@ -132,26 +104,14 @@ class ForwarderEndToEndTest {
     assertTrue(text.contains("· service app\n"), text);
     assertTrue(text.contains("└─ GET /orders ("), text);
     assertTrue(text.contains("   └─ SELECT orders ("), text);
-    assertTrue(
-        err.toString(StandardCharsets.UTF_8).contains("spans received=4 (kata 2) accepted=4"),
-        err.toString());
+    assertTrue(forwarder.err().contains("spans received=4 (kata 2) accepted=4"), forwarder.err());
   }
 
   @Test
   void malformedKataFrameClosesOnlyThatConnection() throws Exception {
     Path socket = dir.resolve("f2.sock");
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    CompletableFuture<Forwarder> started = new CompletableFuture<>();
-    CompletableFuture<Integer> exit =
-        CompletableFuture.supplyAsync(
-            () ->
-                Forwarder.run(
-                    new String[] {"--dump-only", "--listen", "unix:" + socket},
-                    new PrintStream(out, true, StandardCharsets.UTF_8),
-                    new PrintStream(err, true, StandardCharsets.UTF_8),
-                    started::complete));
-    Forwarder forwarder = started.get(20, TimeUnit.SECONDS);
+    InProcessForwarder forwarder =
+        InProcessForwarder.start("--dump-only", "--listen", "unix:" + socket);
     Endpoint endpoint = Endpoint.parse("unix:" + socket);
     try (SocketChannel good =
             SpanTransports.forEndpoint(endpoint).connect(endpoint, Duration.ofSeconds(5));
@@ -161,10 +121,9 @@ class ForwarderEndToEndTest {
       ByteBuffer one = ByteBuffer.allocate(1);
       assertEquals(-1, bad.read(one), "the malformed connection is closed");
       writeKataFrame(good, kataSpan(7, 0, "still served", 1_700_000_000L));
-      awaitAccepted(forwarder, 1);
+      forwarder.awaitAccepted(1);
     }
-    forwarder.close();
-    assertEquals(0, exit.get(20, TimeUnit.SECONDS));
-    assertTrue(out.toString(StandardCharsets.UTF_8).contains("still served"));
+    assertEquals(0, forwarder.stop());
+    assertTrue(forwarder.out().contains("still served"));
   }
 }

@@ -20,17 +20,13 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -85,25 +81,8 @@ class ForwarderZipkinTest {
   void sendsGuestSpansToZipkinAsJsonV2WithGuestIdentityTags() throws Exception {
     Path socket = dir.resolve("zipkin-forwarder.sock");
     String url = "http://127.0.0.1:" + collector.getAddress().getPort() + "/api/v2/spans";
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    CompletableFuture<Forwarder> started = new CompletableFuture<>();
-    CompletableFuture<Integer> exit =
-        CompletableFuture.supplyAsync(
-            () ->
-                Forwarder.run(
-                    new String[] {"--zipkin-endpoint", url, "--listen", "unix:" + socket},
-                    new PrintStream(out, true, StandardCharsets.UTF_8),
-                    new PrintStream(err, true, StandardCharsets.UTF_8),
-                    started::complete));
-    Forwarder forwarder;
-    try {
-      CompletableFuture.anyOf(started, exit).get(20, TimeUnit.SECONDS);
-      forwarder = started.getNow(null);
-    } catch (Exception e) {
-      throw new AssertionError("forwarder did not start: " + err, e);
-    }
-    assertNotNull(forwarder, "forwarder exited at start: " + err);
+    InProcessForwarder forwarder =
+        InProcessForwarder.start("--zipkin-endpoint", url, "--listen", "unix:" + socket);
 
     VsockSpanExporter exporter = VsockSpanExporter.builder().setEndpoint("unix:" + socket).build();
     SdkTracerProvider guest =
@@ -147,9 +126,8 @@ class ForwarderZipkinTest {
     work.end(T0 + 7_000_000, TimeUnit.NANOSECONDS);
     root.end(T0 + 9_000_000, TimeUnit.NANOSECONDS);
     assertTrue(guest.shutdown().join(20, TimeUnit.SECONDS).isSuccess(), "guest spans acked");
-    awaitAccepted(forwarder, 3);
-    forwarder.close();
-    assertEquals(0, exit.get(20, TimeUnit.SECONDS), err.toString(StandardCharsets.UTF_8));
+    forwarder.awaitAccepted(3);
+    assertEquals(0, forwarder.stop(), forwarder.err());
 
     Map<String, JsonNode> byId = new HashMap<>();
     for (byte[] body : bodies) {
@@ -159,7 +137,7 @@ class ForwarderZipkinTest {
         byId.put(span.get("id").asText(), span);
       }
     }
-    assertFalse(contentTypes.isEmpty(), "nothing was posted; log: " + err);
+    assertFalse(contentTypes.isEmpty(), "nothing was posted; log: " + forwarder.err());
     for (String type : contentTypes) {
       assertTrue(type.startsWith("application/json"), "content type: " + type);
     }
@@ -218,13 +196,5 @@ class ForwarderZipkinTest {
           socket.toString(), tags.path(SpanBatch.PEER_ATTRIBUTE_PREFIX + "socket_path").asText());
       assertEquals("zipkin-test", tags.path("otel.scope.name").asText());
     }
-  }
-
-  private static void awaitAccepted(Forwarder f, long spans) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (f.spansAccepted() < spans && System.nanoTime() < deadline) {
-      Thread.sleep(20); // polling a counter with a deadline; the assertion is on the count
-    }
-    assertEquals(spans, f.spansAccepted(), f.summary());
   }
 }

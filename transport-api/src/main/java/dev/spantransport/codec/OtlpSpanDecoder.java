@@ -6,7 +6,7 @@ import static dev.spantransport.codec.internal.ProtoWire.WIRETYPE_LENGTH_DELIMIT
 import static dev.spantransport.codec.internal.ProtoWire.WIRETYPE_VARINT;
 
 import dev.spantransport.codec.internal.DecodeCache;
-import dev.spantransport.codec.internal.DecodedSpanData;
+import dev.spantransport.codec.internal.ImmutableSpanData;
 import dev.spantransport.codec.internal.OtlpFields;
 import dev.spantransport.codec.internal.OtlpValidator;
 import dev.spantransport.codec.internal.WireReader;
@@ -434,7 +434,7 @@ public final class OtlpSpanDecoder {
       Attributes attrs = attributes == null ? Attributes.empty() : attributes.build();
       List<EventData> eventList = events == null ? Collections.emptyList() : immutable(events);
       List<LinkData> linkList = links == null ? Collections.emptyList() : immutable(links);
-      return new DecodedSpanData(
+      return new ImmutableSpanData(
           resource,
           scope,
           name,

@@ -897,6 +897,16 @@ public final class KataSpanDecoder {
     return typed;
   }
 
+  /** Reads the items of the JSON array the parser is on, up to its end. */
+  private static <T> List<T> readItems(JsonParser p, String path, ItemReader<T> reader)
+      throws IOException {
+    List<T> items = new ArrayList<>();
+    while (p.nextToken() != JsonToken.END_ARRAY) {
+      items.add(reader.read(p, path + "[" + items.size() + "]"));
+    }
+    return items;
+  }
+
   /** Array, externally tagged: {"Bool": [..]}, {"I64": [..]}, {"F64": [..]}, {"String": [..]}. */
   private static Typed readArray(JsonParser p, String path) throws IOException {
     if (p.currentToken() != JsonToken.START_OBJECT) {
@@ -914,41 +924,18 @@ public final class KataSpanDecoder {
     Typed typed;
     switch (variant) {
       case "Bool":
-        {
-          List<Boolean> list = new ArrayList<>();
-          while (p.nextToken() != JsonToken.END_ARRAY) {
-            list.add(readBoolean(p, variantPath + "[" + list.size() + "]"));
-          }
-          typed = new Typed(Type.BOOL_ARRAY, list);
-          break;
-        }
+        typed = new Typed(Type.BOOL_ARRAY, readItems(p, variantPath, KataSpanDecoder::readBoolean));
+        break;
       case "I64":
-        {
-          List<Long> list = new ArrayList<>();
-          while (p.nextToken() != JsonToken.END_ARRAY) {
-            list.add(readI64(p, variantPath + "[" + list.size() + "]"));
-          }
-          typed = new Typed(Type.I64_ARRAY, list);
-          break;
-        }
+        typed = new Typed(Type.I64_ARRAY, readItems(p, variantPath, KataSpanDecoder::readI64));
+        break;
       case "F64":
-        {
-          List<Double> list = new ArrayList<>();
-          while (p.nextToken() != JsonToken.END_ARRAY) {
-            list.add(readF64(p, variantPath + "[" + list.size() + "]"));
-          }
-          typed = new Typed(Type.F64_ARRAY, list);
-          break;
-        }
+        typed = new Typed(Type.F64_ARRAY, readItems(p, variantPath, KataSpanDecoder::readF64));
+        break;
       case "String":
-        {
-          List<String> list = new ArrayList<>();
-          while (p.nextToken() != JsonToken.END_ARRAY) {
-            list.add(readString(p, variantPath + "[" + list.size() + "]"));
-          }
-          typed = new Typed(Type.STRING_ARRAY, list);
-          break;
-        }
+        typed =
+            new Typed(Type.STRING_ARRAY, readItems(p, variantPath, KataSpanDecoder::readString));
+        break;
       default:
         throw new KataFrameException(
             path + " must be an Array variant Bool, I64, F64 or String: " + quote(variant));

@@ -3,7 +3,7 @@ package dev.spantransport.forwarder.kata;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.spantransport.forwarder.kata.internal.KataSpanData;
+import dev.spantransport.codec.internal.ImmutableSpanData;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
@@ -157,7 +157,9 @@ class KataSpanRoundTripTest {
                     .put("tags", "a", "b")
                     .build());
     SpanKind kind = SpanKind.values()[r.nextInt(SpanKind.values().length)];
-    return new KataSpanData(
+    return ImmutableSpanData.create(
+        resource,
+        InstrumentationScopeInfo.empty(),
         NAMES[r.nextInt(NAMES.length)],
         kind,
         context,
@@ -170,9 +172,7 @@ class KataSpanRoundTripTest {
         events,
         events.size() + r.nextInt(5),
         links,
-        links.size() + r.nextInt(5),
-        InstrumentationScopeInfo.empty(),
-        resource);
+        links.size() + r.nextInt(5));
   }
 
   @ParameterizedTest

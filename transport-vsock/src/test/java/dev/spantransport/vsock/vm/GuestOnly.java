@@ -45,4 +45,33 @@ public final class GuestOnly {
               + " is missing from /proc/cmdline)");
     }
   }
+
+  /** The body of a guest program's {@code main}. */
+  @FunctionalInterface
+  public interface Program {
+    /** Runs the program. */
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs {@code program} inside the guest VM (after {@link #require()}). If it fails, prints {@code
+   * <result> status=error message=...} and the stack trace to stdout, where the host test reads
+   * them from the serial console, and exits with status 1.
+   *
+   * @param result the prefix of the result line the host test looks for
+   * @param program the program
+   * @throws IllegalStateException outside the guest VM
+   * @throws IOException if {@code /proc/cmdline} cannot be read
+   */
+  public static void run(String result, Program program) throws IOException {
+    require();
+    try {
+      program.run();
+    } catch (Throwable t) {
+      System.out.println(result + " status=error message=" + String.valueOf(t).replace(' ', '_'));
+      t.printStackTrace(System.out);
+      System.out.flush();
+      System.exit(1);
+    }
+  }
 }

@@ -38,15 +38,7 @@ public final class GuestSpansOverVsock {
   private GuestSpansOverVsock() {}
 
   public static void main(String[] args) throws Exception {
-    GuestOnly.require();
-    try {
-      run(Long.parseLong(args[0]), Integer.parseInt(args[1]));
-    } catch (Throwable t) {
-      System.out.println(RESULT + " status=error message=" + String.valueOf(t).replace(' ', '_'));
-      t.printStackTrace(System.out);
-      System.out.flush();
-      System.exit(1);
-    }
+    GuestOnly.run(RESULT, () -> run(Long.parseLong(args[0]), Integer.parseInt(args[1])));
   }
 
   private static void run(long port, int spans) throws Exception {

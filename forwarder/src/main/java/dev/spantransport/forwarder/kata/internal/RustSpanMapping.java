@@ -1,5 +1,6 @@
 package dev.spantransport.forwarder.kata.internal;
 
+import dev.spantransport.codec.internal.ImmutableSpanData;
 import dev.spantransport.forwarder.kata.KataFrameException;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -218,7 +219,9 @@ public final class RustSpanMapping {
         statusCode == StatusCode.ERROR
             ? StatusData.create(StatusCode.ERROR, statusMessage)
             : StatusData.create(statusCode, "");
-    return new KataSpanData(
+    return ImmutableSpanData.create(
+        resource,
+        scope,
         name,
         kind,
         context,
@@ -231,8 +234,6 @@ public final class RustSpanMapping {
         events,
         total(events.size(), droppedEvents),
         links,
-        total(links.size(), droppedLinks),
-        scope,
-        resource);
+        total(links.size(), droppedLinks));
   }
 }

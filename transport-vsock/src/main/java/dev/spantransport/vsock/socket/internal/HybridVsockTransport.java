@@ -1,14 +1,7 @@
 package dev.spantransport.vsock.socket.internal;
 
-import dev.spantransport.spi.Endpoint;
 import dev.spantransport.spi.HybridVsockEndpoint;
-import dev.spantransport.spi.PeerIdentity;
-import dev.spantransport.spi.SpanTransport;
-import java.io.IOException;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.time.Duration;
-import java.util.Objects;
+import java.nio.file.Path;
 
 /**
  * The hybrid vsock transport ({@code hvsock:PATH:PORT}): the host side of a Firecracker or Cloud
@@ -22,12 +15,10 @@ import java.util.Objects;
  *
  * <p>Internal, may change.
  */
-public final class HybridVsockTransport implements SpanTransport {
+public final class HybridVsockTransport extends UnixPathTransport<HybridVsockEndpoint> {
 
   /** The transport name, also the peer identity's transport attribute. */
   public static final String NAME = "hvsock";
-
-  private final UnixSockets.Impl impl;
 
   /** Creates the transport on junixsocket if its native library loads, else on the JDK. */
   public HybridVsockTransport() {
@@ -35,39 +26,11 @@ public final class HybridVsockTransport implements SpanTransport {
   }
 
   HybridVsockTransport(UnixSockets.Impl impl) {
-    this.impl = Objects.requireNonNull(impl, "impl");
+    super(NAME, HybridVsockEndpoint.class, impl);
   }
 
   @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public boolean supports(Endpoint endpoint) {
-    return endpoint instanceof HybridVsockEndpoint;
-  }
-
-  @Override
-  public SocketChannel connect(Endpoint endpoint, Duration timeout) throws IOException {
-    HybridVsockEndpoint e = Transports.require(this, endpoint, HybridVsockEndpoint.class);
-    return UnixSockets.connect(impl, e.unixSocketPath(), e, Transports.timeoutMillis(timeout));
-  }
-
-  @Override
-  public ServerSocketChannel listen(Endpoint endpoint) throws IOException {
-    HybridVsockEndpoint e = Transports.require(this, endpoint, HybridVsockEndpoint.class);
-    return UnixSockets.listen(impl, e.unixSocketPath(), e);
-  }
-
-  @Override
-  public PeerIdentity peerIdentity(SocketChannel accepted, Endpoint listenedOn) throws IOException {
-    HybridVsockEndpoint e = Transports.require(this, listenedOn, HybridVsockEndpoint.class);
-    return PeerIdentity.create(NAME, UnixSockets.peerAttributes(accepted, e.unixSocketPath()));
-  }
-
-  @Override
-  public String toString() {
-    return "HybridVsockTransport{name=" + NAME + ", impl=" + impl + "}";
+  Path socketPath(HybridVsockEndpoint endpoint) {
+    return endpoint.unixSocketPath();
   }
 }

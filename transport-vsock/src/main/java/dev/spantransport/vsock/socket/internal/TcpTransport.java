@@ -42,34 +42,24 @@ public final class TcpTransport implements SpanTransport {
   public SocketChannel connect(Endpoint endpoint, Duration timeout) throws IOException {
     TcpEndpoint e = Transports.require(this, endpoint, TcpEndpoint.class);
     int millis = Transports.timeoutMillis(timeout);
-    SocketChannel channel = SocketChannel.open();
-    try {
-      channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-      channel.socket().connect(new InetSocketAddress(e.host(), e.port()), millis);
-      return channel;
-    } catch (IOException ex) {
-      channel.close();
-      throw Transports.failed("cannot connect to", e, ex);
-    } catch (RuntimeException ex) {
-      channel.close();
-      throw ex;
-    }
+    return Transports.openedOrClosed(
+        SocketChannel.open(),
+        "cannot connect to",
+        e,
+        channel -> {
+          channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+          channel.socket().connect(new InetSocketAddress(e.host(), e.port()), millis);
+        });
   }
 
   @Override
   public ServerSocketChannel listen(Endpoint endpoint) throws IOException {
     TcpEndpoint e = Transports.require(this, endpoint, TcpEndpoint.class);
-    ServerSocketChannel channel = ServerSocketChannel.open();
-    try {
-      channel.bind(new InetSocketAddress(e.host(), e.port()), Transports.BACKLOG);
-      return channel;
-    } catch (IOException ex) {
-      channel.close();
-      throw Transports.failed("cannot listen on", e, ex);
-    } catch (RuntimeException ex) {
-      channel.close();
-      throw ex;
-    }
+    return Transports.openedOrClosed(
+        ServerSocketChannel.open(),
+        "cannot listen on",
+        e,
+        channel -> channel.bind(new InetSocketAddress(e.host(), e.port()), Transports.BACKLOG));
   }
 
   @Override

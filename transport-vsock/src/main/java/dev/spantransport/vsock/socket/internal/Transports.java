@@ -2,6 +2,7 @@ package dev.spantransport.vsock.socket.internal;
 
 import dev.spantransport.spi.Endpoint;
 import dev.spantransport.spi.SpanTransport;
+import java.io.Closeable;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Objects;
@@ -42,5 +43,30 @@ final class Transports {
 
   static IOException failed(String action, Endpoint endpoint, IOException cause) {
     return new IOException(action + " " + endpoint + ": " + cause.getMessage(), cause);
+  }
+
+  /** One I/O step on a resource that has just been opened, such as a connect or a bind. */
+  @FunctionalInterface
+  interface Step<C> {
+    void run(C resource) throws IOException;
+  }
+
+  /**
+   * Runs {@code step} on the just-opened {@code resource} and returns it. If the step fails the
+   * resource is closed; an {@link IOException} is rethrown naming {@code action} and the endpoint
+   * (see {@link #failed}), a runtime exception as it is.
+   */
+  static <C extends Closeable> C openedOrClosed(
+      C resource, String action, Endpoint endpoint, Step<? super C> step) throws IOException {
+    try {
+      step.run(resource);
+      return resource;
+    } catch (IOException ex) {
+      resource.close();
+      throw failed(action, endpoint, ex);
+    } catch (RuntimeException ex) {
+      resource.close();
+      throw ex;
+    }
   }
 }

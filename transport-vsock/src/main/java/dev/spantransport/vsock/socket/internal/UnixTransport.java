@@ -1,14 +1,7 @@
 package dev.spantransport.vsock.socket.internal;
 
-import dev.spantransport.spi.Endpoint;
-import dev.spantransport.spi.PeerIdentity;
-import dev.spantransport.spi.SpanTransport;
 import dev.spantransport.spi.UnixEndpoint;
-import java.io.IOException;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.time.Duration;
-import java.util.Objects;
+import java.nio.file.Path;
 
 /**
  * The Unix domain socket transport ({@code unix:PATH}). Stale socket files, permissions, peer
@@ -16,12 +9,10 @@ import java.util.Objects;
  *
  * <p>Internal, may change.
  */
-public final class UnixTransport implements SpanTransport {
+public final class UnixTransport extends UnixPathTransport<UnixEndpoint> {
 
   /** The transport name, also the peer identity's transport attribute. */
   public static final String NAME = "unix";
-
-  private final UnixSockets.Impl impl;
 
   /** Creates the transport on junixsocket if its native library loads, else on the JDK. */
   public UnixTransport() {
@@ -29,39 +20,11 @@ public final class UnixTransport implements SpanTransport {
   }
 
   UnixTransport(UnixSockets.Impl impl) {
-    this.impl = Objects.requireNonNull(impl, "impl");
+    super(NAME, UnixEndpoint.class, impl);
   }
 
   @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public boolean supports(Endpoint endpoint) {
-    return endpoint instanceof UnixEndpoint;
-  }
-
-  @Override
-  public SocketChannel connect(Endpoint endpoint, Duration timeout) throws IOException {
-    UnixEndpoint e = Transports.require(this, endpoint, UnixEndpoint.class);
-    return UnixSockets.connect(impl, e.path(), e, Transports.timeoutMillis(timeout));
-  }
-
-  @Override
-  public ServerSocketChannel listen(Endpoint endpoint) throws IOException {
-    UnixEndpoint e = Transports.require(this, endpoint, UnixEndpoint.class);
-    return UnixSockets.listen(impl, e.path(), e);
-  }
-
-  @Override
-  public PeerIdentity peerIdentity(SocketChannel accepted, Endpoint listenedOn) throws IOException {
-    UnixEndpoint e = Transports.require(this, listenedOn, UnixEndpoint.class);
-    return PeerIdentity.create(NAME, UnixSockets.peerAttributes(accepted, e.path()));
-  }
-
-  @Override
-  public String toString() {
-    return "UnixTransport{name=" + NAME + ", impl=" + impl + "}";
+  Path socketPath(UnixEndpoint endpoint) {
+    return endpoint.path();
   }
 }

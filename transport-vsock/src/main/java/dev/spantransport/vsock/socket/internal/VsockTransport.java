@@ -54,33 +54,22 @@ public final class VsockTransport implements SpanTransport {
       throw new IllegalArgumentException(
           "cannot connect to CID any (VMADDR_CID_ANY), which is only for listening: " + e);
     }
-    VsockSocket socket = VsockSocket.open();
-    try {
-      socket.connect(address(e), millis);
-      return socket.getChannel();
-    } catch (IOException ex) {
-      socket.close();
-      throw Transports.failed("cannot connect to", e, ex);
-    } catch (RuntimeException ex) {
-      socket.close();
-      throw ex;
-    }
+    return Transports.openedOrClosed(
+            VsockSocket.open(),
+            "cannot connect to",
+            e,
+            socket -> socket.connect(address(e), millis))
+        .getChannel();
   }
 
   @Override
   public ServerSocketChannel listen(Endpoint endpoint) throws IOException {
     VsockEndpoint e = Transports.require(this, endpoint, VsockEndpoint.class);
-    VsockServerSocketChannel channel = VsockServerSocket.open().getChannel();
-    try {
-      channel.bind(address(e), Transports.BACKLOG);
-      return channel;
-    } catch (IOException ex) {
-      channel.close();
-      throw Transports.failed("cannot listen on", e, ex);
-    } catch (RuntimeException ex) {
-      channel.close();
-      throw ex;
-    }
+    return Transports.openedOrClosed(
+        VsockServerSocket.open().getChannel(),
+        "cannot listen on",
+        e,
+        channel -> channel.bind(address(e), Transports.BACKLOG));
   }
 
   @Override

@@ -10,12 +10,15 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+@ParameterizedClass
+@EnumSource(UnixSockets.Impl.class)
 class HybridVsockTransportTest extends UnixSocketContract {
 
-  @Override
-  UnixSockets.Impl impl() {
-    return UnixSockets.Impl.JUNIXSOCKET;
+  HybridVsockTransportTest(UnixSockets.Impl impl) {
+    super(impl);
   }
 
   @Override

@@ -22,13 +22,23 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Tests shared by the unix and hvsock transports, run for each Unix socket implementation. */
+/**
+ * Tests shared by the unix and hvsock transports. Each subclass is a {@code @ParameterizedClass}
+ * over {@link UnixSockets.Impl}, so every test runs once per Unix socket implementation.
+ */
 abstract class UnixSocketContract extends SpanTransportContract {
 
   @TempDir Path dir;
+  private final UnixSockets.Impl impl;
   private int next;
 
-  abstract UnixSockets.Impl impl();
+  UnixSocketContract(UnixSockets.Impl impl) {
+    this.impl = impl;
+  }
+
+  final UnixSockets.Impl impl() {
+    return impl;
+  }
 
   /** A fresh endpoint whose listener uses a socket file in {@link #dir}. */
   abstract Endpoint endpointIn(Path dir, String name);

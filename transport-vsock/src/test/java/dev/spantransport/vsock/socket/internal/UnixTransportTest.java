@@ -4,12 +4,15 @@ import dev.spantransport.spi.Endpoint;
 import dev.spantransport.spi.SpanTransport;
 import dev.spantransport.spi.UnixEndpoint;
 import java.nio.file.Path;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+@ParameterizedClass
+@EnumSource(UnixSockets.Impl.class)
 class UnixTransportTest extends UnixSocketContract {
 
-  @Override
-  UnixSockets.Impl impl() {
-    return UnixSockets.Impl.JUNIXSOCKET;
+  UnixTransportTest(UnixSockets.Impl impl) {
+    super(impl);
   }
 
   @Override

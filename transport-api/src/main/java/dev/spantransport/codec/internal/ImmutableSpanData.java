@@ -1,9 +1,8 @@
-package dev.spantransport.forwarder.kata.internal;
+package dev.spantransport.codec.internal;
 
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.sdk.common.InstrumentationLibraryInfo;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.EventData;
@@ -14,12 +13,16 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * An immutable, ended {@link SpanData} rebuilt from a Kata agent frame.
+ * An immutable, ended {@link SpanData} with value equality: what the OTLP decoder, the Kata
+ * forwarder and the benchmark fixtures build. Spans the OTLP decoder rebuilds from one
+ * ResourceSpans share one {@link Resource}; spans of one ScopeSpans share one {@link
+ * InstrumentationScopeInfo}.
  *
- * <p>This class is internal and is not intended for public use. Its API may change at any time.
+ * <p>This class is internal and may change at any time.
  */
-public final class KataSpanData implements SpanData {
-
+public final class ImmutableSpanData implements SpanData {
+  private final Resource resource;
+  private final InstrumentationScopeInfo scope;
   private final String name;
   private final SpanKind kind;
   private final SpanContext spanContext;
@@ -33,12 +36,51 @@ public final class KataSpanData implements SpanData {
   private final int totalRecordedEvents;
   private final List<LinkData> links;
   private final int totalRecordedLinks;
-  private final InstrumentationScopeInfo scope;
-  private final Resource resource;
 
   /**
-   * Creates the span. Lists are copied; counts below the recorded sizes are raised to them.
+   * Creates a span from values the caller vouches for: nothing is null, the lists are already
+   * immutable and every total is at least its recorded size. Nothing is checked or copied; {@link
+   * #create} is the checking form.
+   */
+  public ImmutableSpanData(
+      Resource resource,
+      InstrumentationScopeInfo scope,
+      String name,
+      SpanKind kind,
+      SpanContext spanContext,
+      SpanContext parentSpanContext,
+      StatusData status,
+      long startEpochNanos,
+      long endEpochNanos,
+      Attributes attributes,
+      int totalAttributeCount,
+      List<EventData> events,
+      int totalRecordedEvents,
+      List<LinkData> links,
+      int totalRecordedLinks) {
+    this.resource = resource;
+    this.scope = scope;
+    this.name = name;
+    this.kind = kind;
+    this.spanContext = spanContext;
+    this.parentSpanContext = parentSpanContext;
+    this.status = status;
+    this.startEpochNanos = startEpochNanos;
+    this.endEpochNanos = endEpochNanos;
+    this.attributes = attributes;
+    this.totalAttributeCount = totalAttributeCount;
+    this.events = events;
+    this.totalRecordedEvents = totalRecordedEvents;
+    this.links = links;
+    this.totalRecordedLinks = totalRecordedLinks;
+  }
+
+  /**
+   * Creates a span after checking it: no argument may be null, the lists are copied and a total
+   * below its recorded size is raised to that size.
    *
+   * @param resource resource of the producing entity
+   * @param scope instrumentation scope
    * @param name span name
    * @param kind span kind
    * @param spanContext the span's own context
@@ -52,10 +94,11 @@ public final class KataSpanData implements SpanData {
    * @param totalRecordedEvents recorded plus dropped events
    * @param links recorded links
    * @param totalRecordedLinks recorded plus dropped links
-   * @param scope instrumentation scope
-   * @param resource resource of the producing entity
+   * @return the span
    */
-  public KataSpanData(
+  public static ImmutableSpanData create(
+      Resource resource,
+      InstrumentationScopeInfo scope,
       String name,
       SpanKind kind,
       SpanContext spanContext,
@@ -68,24 +111,26 @@ public final class KataSpanData implements SpanData {
       List<EventData> events,
       int totalRecordedEvents,
       List<LinkData> links,
-      int totalRecordedLinks,
-      InstrumentationScopeInfo scope,
-      Resource resource) {
-    this.name = Objects.requireNonNull(name, "name");
-    this.kind = Objects.requireNonNull(kind, "kind");
-    this.spanContext = Objects.requireNonNull(spanContext, "spanContext");
-    this.parentSpanContext = Objects.requireNonNull(parentSpanContext, "parentSpanContext");
-    this.status = Objects.requireNonNull(status, "status");
-    this.startEpochNanos = startEpochNanos;
-    this.endEpochNanos = endEpochNanos;
-    this.attributes = Objects.requireNonNull(attributes, "attributes");
-    this.totalAttributeCount = Math.max(totalAttributeCount, attributes.size());
-    this.events = List.copyOf(events);
-    this.totalRecordedEvents = Math.max(totalRecordedEvents, this.events.size());
-    this.links = List.copyOf(links);
-    this.totalRecordedLinks = Math.max(totalRecordedLinks, this.links.size());
-    this.scope = Objects.requireNonNull(scope, "scope");
-    this.resource = Objects.requireNonNull(resource, "resource");
+      int totalRecordedLinks) {
+    Objects.requireNonNull(attributes, "attributes");
+    List<EventData> eventList = List.copyOf(events);
+    List<LinkData> linkList = List.copyOf(links);
+    return new ImmutableSpanData(
+        Objects.requireNonNull(resource, "resource"),
+        Objects.requireNonNull(scope, "scope"),
+        Objects.requireNonNull(name, "name"),
+        Objects.requireNonNull(kind, "kind"),
+        Objects.requireNonNull(spanContext, "spanContext"),
+        Objects.requireNonNull(parentSpanContext, "parentSpanContext"),
+        Objects.requireNonNull(status, "status"),
+        startEpochNanos,
+        endEpochNanos,
+        attributes,
+        Math.max(totalAttributeCount, attributes.size()),
+        eventList,
+        Math.max(totalRecordedEvents, eventList.size()),
+        linkList,
+        Math.max(totalRecordedLinks, linkList.size()));
   }
 
   @Override
@@ -159,9 +204,9 @@ public final class KataSpanData implements SpanData {
   }
 
   @Override
-  @Deprecated
-  public InstrumentationLibraryInfo getInstrumentationLibraryInfo() {
-    return InstrumentationLibraryInfo.create(
+  @SuppressWarnings("deprecation") // required by the SpanData interface
+  public io.opentelemetry.sdk.common.InstrumentationLibraryInfo getInstrumentationLibraryInfo() {
+    return io.opentelemetry.sdk.common.InstrumentationLibraryInfo.create(
         scope.getName(), scope.getVersion(), scope.getSchemaUrl());
   }
 
@@ -180,10 +225,10 @@ public final class KataSpanData implements SpanData {
     if (this == o) {
       return true;
     }
-    if (!(o instanceof KataSpanData)) {
+    if (!(o instanceof ImmutableSpanData)) {
       return false;
     }
-    KataSpanData that = (KataSpanData) o;
+    ImmutableSpanData that = (ImmutableSpanData) o;
     return startEpochNanos == that.startEpochNanos
         && endEpochNanos == that.endEpochNanos
         && totalAttributeCount == that.totalAttributeCount
@@ -223,7 +268,7 @@ public final class KataSpanData implements SpanData {
 
   @Override
   public String toString() {
-    return "KataSpanData{name="
+    return "ImmutableSpanData{name="
         + name
         + ", kind="
         + kind
