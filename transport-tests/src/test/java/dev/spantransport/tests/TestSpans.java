@@ -58,6 +58,32 @@ final class TestSpans {
   }
 
   /**
+   * An OTLP request with spans {@code first} .. {@code first + count - 1}, built with
+   * protobuf-java.
+   */
+  static byte[] otlp(long first, int count) {
+    ScopeSpans.Builder scope = ScopeSpans.newBuilder();
+    for (int i = 0; i < count; i++) {
+      long idx = first + i;
+      scope.addSpans(
+          Span.newBuilder()
+              .setTraceId(
+                  com.google.protobuf.ByteString.copyFrom(
+                      ByteBuffer.allocate(16).putLong(MARK).putLong(idx).array()))
+              .setSpanId(
+                  com.google.protobuf.ByteString.copyFrom(
+                      ByteBuffer.allocate(8).putLong(idx + 1).array()))
+              .setName("raw-" + idx)
+              .setStartTimeUnixNano(1_700_000_000_000_000_000L)
+              .setEndTimeUnixNano(1_700_000_000_000_001_000L));
+    }
+    return ExportTraceServiceRequest.newBuilder()
+        .addResourceSpans(ResourceSpans.newBuilder().addScopeSpans(scope))
+        .build()
+        .toByteArray();
+  }
+
+  /**
    * Calls {@code index} for every test span in an OTLP request and {@code foreign} once for every
    * other span.
    */
