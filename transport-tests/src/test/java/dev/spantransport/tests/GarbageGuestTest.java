@@ -109,7 +109,9 @@ class GarbageGuestTest {
   private static void sendGarbage(Path socket, SplittableRandom random, int round)
       throws Exception {
     try (RawGuest raw = new RawGuest(socket)) {
-      byte[] noise = new byte[1 + random.nextInt(4096)];
+      // at least a header's worth: a shorter tail is a legitimately incomplete header, which the
+      // receiver waits for (until its idle timeout) instead of closing
+      byte[] noise = new byte[16 + random.nextInt(4096)];
       new Random(random.nextLong()).nextBytes(noise);
       Duration w = Duration.ofSeconds(10);
       switch (round % 6) {

@@ -21,6 +21,7 @@ class ReceiverKillTest {
   static final int RESTARTS = Integer.getInteger("faults.kill.restarts", 20);
   static final int SPANS = Integer.getInteger("faults.kill.spans", 200_000);
   static final int BATCH = 512;
+  static final long EXPORT_TIMEOUT_MILLIS = Long.getLong("faults.kill.exportTimeoutMillis", 500);
 
   @TempDir Path dir;
 
@@ -38,7 +39,7 @@ class ReceiverKillTest {
         Guests guest =
             new Guests(
                 Guests.fastBuilder(socket)
-                    .setTimeout(Duration.ofMillis(500))
+                    .setTimeout(Duration.ofMillis(EXPORT_TIMEOUT_MILLIS))
                     .setMaxInflightBatches(64)
                     .setMaxInflightBytes(64L * 1024 * 1024))) {
       ChildJvm receiver = ChildJvm.start(ReceiverMain.class, "128m", props, log);
