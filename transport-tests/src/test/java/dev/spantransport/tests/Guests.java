@@ -1,0 +1,102 @@
+package dev.spantransport.tests;
+
+import dev.spantransport.vsock.guest.VsockSpanExporter;
+import dev.spantransport.vsock.guest.VsockSpanExporterBuilder;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@link VsockSpanExporter} plus an in-memory metric reader, so a test reads its exact
+ * counters through the public metrics ({@code spantransport.exporter.*}).
+ */
+final class Guests implements AutoCloseable {
+
+  final VsockSpanExporter exporter;
+  private final InMemoryMetricReader reader = InMemoryMetricReader.create();
+  private final SdkMeterProvider meters =
+      SdkMeterProvider.builder().registerMetricReader(reader).build();
+
+  /** Defaults for tests: reconnects quickly, small timeouts. */
+  static VsockSpanExporterBuilder fastBuilder(Path socket) {
+    return VsockSpanExporter.builder()
+        .setEndpoint("unix:" + socket)
+        .setConnectTimeout(Duration.ofSeconds(2))
+        .setTimeout(Duration.ofSeconds(5))
+        .setReconnectInitialBackoff(Duration.ofMillis(20))
+        .setReconnectMaxBackoff(Duration.ofMillis(200));
+  }
+
+  Guests(VsockSpanExporterBuilder builder) {
+    this.exporter = builder.setMeterProvider(meters).build();
+  }
+
+  /** Sums a counter's points, or reads a gauge's single point; 0 if not recorded yet. */
+  long metric(String name) {
+    long total = 0;
+    Collection<MetricData> all = reader.collectAllMetrics();
+    for (MetricData m : all) {
+      if (!m.getName().equals(name)) {
+        continue;
+      }
+      Collection<LongPointData> points =
+          m.getType() == io.opentelemetry.sdk.metrics.data.MetricDataType.LONG_GAUGE
+              ? m.getLongGaugeData().getPoints()
+              : m.getLongSumData().getPoints();
+      for (LongPointData p : points) {
+        total += p.getValue();
+      }
+    }
+    return total;
+  }
+
+  long dropped() {
+    return metric("spantransport.exporter.spans.dropped");
+  }
+
+  long exported() {
+    return metric("spantransport.exporter.spans.exported");
+  }
+
+  long acked() {
+    return metric("spantransport.exporter.spans.acked");
+  }
+
+  long inflightBytes() {
+    return metric("spantransport.exporter.inflight.bytes");
+  }
+
+  /** Flushes until the host acknowledged everything; false if that did not happen in time. */
+  boolean flushFully(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() - deadline < 0) {
+      CompletableResultCode r = exporter.flush();
+      r.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+      if (r.isSuccess()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public void close() {
+    // shutdown() blocks up to the export timeout while the host is gone; do not let that hang a
+    // test
+    Thread t = new Thread(exporter::shutdown, "guest-shutdown");
+    t.setDaemon(true);
+    t.start();
+    try {
+      t.join(20_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    meters.close();
+  }
+}
