@@ -14,12 +14,13 @@ import java.util.Arrays;
  *
  * <p>Both are fixed-size, direct-mapped tables indexed by a cheap hash of the UTF-8 bytes (their
  * length and up to three 8-byte words: the first, the middle and the last); a new entry replaces
- * whatever shared its slot, so they never grow. Each entry keeps a copy of the bytes it was decoded
- * from, and a hit is confirmed by comparing those bytes with the payload's, never by the hash
- * alone. Equal bytes always decode to an equal string (invalid UTF-8 is replaced the same way every
- * time), so any string may be cached. Strings longer than {@link #MAX_CACHED_BYTES} bytes are not
- * cached at all, so at most about {@code 2 * (STRING_SLOTS + KEY_SLOTS) * MAX_CACHED_BYTES} bytes
- * stay referenced.
+ * whatever shared its slot, so they never grow. A string enters the string table only when it
+ * misses twice in a row at its slot, so strings seen once do not evict repeated ones. Each entry
+ * keeps a copy of the bytes it was decoded from, and a hit is confirmed by comparing those bytes
+ * with the payload's, never by the hash alone. Equal bytes always decode to an equal string
+ * (invalid UTF-8 is replaced the same way every time), so any string may be cached. Strings longer
+ * than {@link #MAX_CACHED_BYTES} bytes are not cached at all, so at most about {@code 2 *
+ * (STRING_SLOTS + KEY_SLOTS) * MAX_CACHED_BYTES} bytes stay referenced.
  *
  * <p>Thread-safe without locks: slots hold immutable entries (final fields only), which are safely
  * published; a racing reader sees either an old entry, a new one or none, and verifies whichever it
@@ -39,6 +40,8 @@ public final class DecodeCache {
 
   private final StringEntry[] strings = new StringEntry[STRING_SLOTS];
   private final KeyEntry[] keys = new KeyEntry[KEY_SLOTS];
+  // The hash of the last string that missed at each slot; races only cost an extra miss.
+  private final int[] missed = new int[STRING_SLOTS];
 
   /** Returns the string of the UTF-8 bytes {@code buf[at, at + len)}, from the cache if there. */
   public String string(byte[] buf, int at, int len) {
@@ -56,6 +59,13 @@ public final class DecodeCache {
     StringEntry cached = strings[slot];
     if (cached != null && cached.matches(buf, at, len)) {
       return cached.string;
+    }
+    // Admit a string on its second miss in a row at this slot: a value that is never repeated (a
+    // random id, a timestamp) then costs one String, not also a cache entry and a copy of its
+    // bytes, and does not evict a string that is repeated.
+    if (missed[slot] != hash) {
+      missed[slot] = hash;
+      return new String(buf, at, len, StandardCharsets.UTF_8);
     }
     StringEntry entry = new StringEntry(buf, at, len);
     strings[slot] = entry;
