@@ -326,8 +326,10 @@ public final class OtlpSpanDecoder {
       long endTime = 0;
       AttributesBuilder attributes = null;
       long droppedAttributes = 0;
+      EventData firstEvent = null;
       List<EventData> events = null;
       long droppedEvents = 0;
+      LinkData firstLink = null;
       List<LinkData> links = null;
       long droppedLinks = 0;
       String statusMessage = "";
@@ -370,10 +372,16 @@ public final class OtlpSpanDecoder {
             {
               r.expect(tag, WIRETYPE_LENGTH_DELIMITED, "Span.events");
               int len = r.readLength(end, "Span.events");
-              if (events == null) {
-                events = new ArrayList<>(2);
+              EventData event = event(r.pos() + len);
+              if (firstEvent == null) {
+                firstEvent = event;
+              } else {
+                if (events == null) {
+                  events = new ArrayList<>(4);
+                  events.add(firstEvent);
+                }
+                events.add(event);
               }
-              events.add(event(r.pos() + len));
               break;
             }
           case OtlpFields.SPAN_DROPPED_EVENTS_COUNT:
@@ -383,10 +391,16 @@ public final class OtlpSpanDecoder {
             {
               r.expect(tag, WIRETYPE_LENGTH_DELIMITED, "Span.links");
               int len = r.readLength(end, "Span.links");
-              if (links == null) {
-                links = new ArrayList<>(2);
+              LinkData link = link(r.pos() + len);
+              if (firstLink == null) {
+                firstLink = link;
+              } else {
+                if (links == null) {
+                  links = new ArrayList<>(4);
+                  links.add(firstLink);
+                }
+                links.add(link);
               }
-              links.add(link(r.pos() + len));
               break;
             }
           case OtlpFields.SPAN_DROPPED_LINKS_COUNT:
@@ -437,8 +451,8 @@ public final class OtlpSpanDecoder {
         parent = SpanContext.getInvalid();
       }
       Attributes attrs = attributes == null ? Attributes.empty() : attributes.build();
-      List<EventData> eventList = events == null ? Collections.emptyList() : immutable(events);
-      List<LinkData> linkList = links == null ? Collections.emptyList() : immutable(links);
+      List<EventData> eventList = immutable(firstEvent, events);
+      List<LinkData> linkList = immutable(firstLink, links);
       return new DecodedSpanData(
           resource,
           scope,
@@ -1014,7 +1028,11 @@ public final class OtlpSpanDecoder {
     return s == null || s.isEmpty() ? null : s;
   }
 
-  private static <T> List<T> immutable(List<T> list) {
-    return Collections.unmodifiableList(list);
+  /** An immutable list of {@code first} alone, or of {@code rest} when there is more than one. */
+  private static <T> List<T> immutable(T first, List<T> rest) {
+    if (rest != null) {
+      return Collections.unmodifiableList(rest);
+    }
+    return first == null ? Collections.emptyList() : Collections.singletonList(first);
   }
 }
