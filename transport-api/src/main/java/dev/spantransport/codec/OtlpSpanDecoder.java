@@ -9,6 +9,7 @@ import dev.spantransport.codec.internal.DecodeCache;
 import dev.spantransport.codec.internal.ImmutableSpanData;
 import dev.spantransport.codec.internal.OtlpFields;
 import dev.spantransport.codec.internal.OtlpValidator;
+import dev.spantransport.codec.internal.ProtoWire;
 import dev.spantransport.codec.internal.WireReader;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.AttributeType;
@@ -69,6 +70,13 @@ public final class OtlpSpanDecoder {
     SpanKind.PRODUCER,
     SpanKind.CONSUMER
   };
+
+  private static final int KEY_TAG = OtlpFields.KEY_VALUE_KEY << 3 | WIRETYPE_LENGTH_DELIMITED;
+  private static final int VALUE_TAG = OtlpFields.KEY_VALUE_VALUE << 3 | WIRETYPE_LENGTH_DELIMITED;
+  private static final int ANY_STRING_TAG = OtlpFields.ANY_STRING << 3 | WIRETYPE_LENGTH_DELIMITED;
+  private static final int ANY_BOOL_TAG = OtlpFields.ANY_BOOL << 3 | WIRETYPE_VARINT;
+  private static final int ANY_INT_TAG = OtlpFields.ANY_INT << 3 | WIRETYPE_VARINT;
+  private static final int ANY_DOUBLE_TAG = OtlpFields.ANY_DOUBLE << 3 | WIRETYPE_FIXED64;
 
   private final DecodeCache cache = new DecodeCache();
 
@@ -318,8 +326,10 @@ public final class OtlpSpanDecoder {
       long endTime = 0;
       AttributesBuilder attributes = null;
       long droppedAttributes = 0;
+      EventData firstEvent = null;
       List<EventData> events = null;
       long droppedEvents = 0;
+      LinkData firstLink = null;
       List<LinkData> links = null;
       long droppedLinks = 0;
       String statusMessage = "";
@@ -362,10 +372,16 @@ public final class OtlpSpanDecoder {
             {
               r.expect(tag, WIRETYPE_LENGTH_DELIMITED, "Span.events");
               int len = r.readLength(end, "Span.events");
-              if (events == null) {
-                events = new ArrayList<>(2);
+              EventData event = event(r.pos() + len);
+              if (firstEvent == null) {
+                firstEvent = event;
+              } else {
+                if (events == null) {
+                  events = new ArrayList<>(4);
+                  events.add(firstEvent);
+                }
+                events.add(event);
               }
-              events.add(event(r.pos() + len));
               break;
             }
           case OtlpFields.SPAN_DROPPED_EVENTS_COUNT:
@@ -375,10 +391,16 @@ public final class OtlpSpanDecoder {
             {
               r.expect(tag, WIRETYPE_LENGTH_DELIMITED, "Span.links");
               int len = r.readLength(end, "Span.links");
-              if (links == null) {
-                links = new ArrayList<>(2);
+              LinkData link = link(r.pos() + len);
+              if (firstLink == null) {
+                firstLink = link;
+              } else {
+                if (links == null) {
+                  links = new ArrayList<>(4);
+                  links.add(firstLink);
+                }
+                links.add(link);
               }
-              links.add(link(r.pos() + len));
               break;
             }
           case OtlpFields.SPAN_DROPPED_LINKS_COUNT:
@@ -432,8 +454,8 @@ public final class OtlpSpanDecoder {
         }
       }
       Attributes attrs = attributes == null ? Attributes.empty() : attributes.build();
-      List<EventData> eventList = events == null ? Collections.emptyList() : immutable(events);
-      List<LinkData> linkList = links == null ? Collections.emptyList() : immutable(links);
+      List<EventData> eventList = immutable(firstEvent, events);
+      List<LinkData> linkList = immutable(firstLink, links);
       return new ImmutableSpanData(
           resource,
           scope,
@@ -532,6 +554,13 @@ public final class OtlpSpanDecoder {
       r.expect(tag, WIRETYPE_LENGTH_DELIMITED, field);
       int len = r.readLength(end, field);
       int stop = r.pos() + len;
+      if (builder == null) {
+        builder = Attributes.builder();
+      }
+      if (scalarKeyValue(r.pos(), stop, builder)) {
+        r.pos(stop);
+        return builder;
+      }
       int keyAt = 0;
       int keyLen = 0;
       int valueStart = -1;
@@ -559,9 +588,6 @@ public final class OtlpSpanDecoder {
             r.skip(t, stop, "KeyValue");
         }
       }
-      if (builder == null) {
-        builder = Attributes.builder();
-      }
       if (valueStart < 0) {
         builder.put(valueKey(keyAt, keyLen), Value.empty());
       } else {
@@ -570,6 +596,73 @@ public final class OtlpSpanDecoder {
       }
       r.pos(stop);
       return builder;
+    }
+
+    /**
+     * Decodes the KeyValue body [p, stop) in one read if it has the shape encoders write: the key,
+     * then a value holding one string, bool, int or double field, each tag and length in one byte,
+     * nothing else. Returns false, having added nothing, for anything else, which then takes the
+     * checked path. Everything it accepts passes the checks that path makes.
+     */
+    private boolean scalarKeyValue(int p, int stop, AttributesBuilder builder) {
+      byte[] b = buf;
+      if (stop - p < 6 || b[p] != KEY_TAG) {
+        return false;
+      }
+      int keyLen = b[p + 1];
+      int keyAt = p + 2;
+      int q = keyAt + keyLen;
+      // q + 4 <= stop: the value's tag and length, and a scalar's tag and at least one byte.
+      if (keyLen < 0 || q > stop - 4 || b[q] != VALUE_TAG || b[q + 1] != stop - q - 2) {
+        return false;
+      }
+      int v = q + 2;
+      switch (b[v]) {
+        case ANY_STRING_TAG:
+          {
+            int len = b[v + 1];
+            if (len < 0 || len != stop - v - 2) {
+              return false;
+            }
+            builder.put(key(AttributeType.STRING, keyAt, keyLen), cache.string(b, v + 2, len));
+            return true;
+          }
+        case ANY_BOOL_TAG:
+          if (stop - v != 2 || b[v + 1] < 0) {
+            return false;
+          }
+          builder.put(key(AttributeType.BOOLEAN, keyAt, keyLen), b[v + 1] != 0);
+          return true;
+        case ANY_INT_TAG:
+          {
+            // A varint of at most 10 bytes that ends exactly at stop.
+            long value = 0;
+            int i = v + 1;
+            int limit = Math.min(stop, i + 10);
+            for (int shift = 0; i < limit; shift += 7) {
+              byte x = b[i++];
+              value |= (long) (x & 0x7F) << shift;
+              if (x >= 0) {
+                if (i != stop) {
+                  return false;
+                }
+                builder.put(key(AttributeType.LONG, keyAt, keyLen), value);
+                return true;
+              }
+            }
+            return false;
+          }
+        case ANY_DOUBLE_TAG:
+          if (stop - v != 9) {
+            return false;
+          }
+          builder.put(
+              key(AttributeType.DOUBLE, keyAt, keyLen),
+              Double.longBitsToDouble(ProtoWire.readFixed64(b, v + 1)));
+          return true;
+        default:
+          return false;
+      }
     }
 
     /**
@@ -938,7 +1031,11 @@ public final class OtlpSpanDecoder {
     return s == null || s.isEmpty() ? null : s;
   }
 
-  private static <T> List<T> immutable(List<T> list) {
-    return Collections.unmodifiableList(list);
+  /** An immutable list of {@code first} alone, or of {@code rest} when there is more than one. */
+  private static <T> List<T> immutable(T first, List<T> rest) {
+    if (rest != null) {
+      return Collections.unmodifiableList(rest);
+    }
+    return first == null ? Collections.emptyList() : Collections.singletonList(first);
   }
 }

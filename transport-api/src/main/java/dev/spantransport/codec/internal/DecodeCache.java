@@ -2,22 +2,29 @@ package dev.spantransport.codec.internal;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.AttributeType;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Bounded caches that let a decoder hand out the same {@link String} and {@link AttributeKey} for
  * bytes it has seen before, instead of allocating new ones for every span.
  *
- * <p>Both are fixed-size, direct-mapped tables indexed by a hash of the UTF-8 bytes; a new entry
- * replaces whatever shared its slot, so they never grow. A hit is confirmed by comparing the cached
- * value with the bytes, never by the hash alone. Only ASCII strings can ever match (a string with
- * any other character, or with invalid UTF-8, is always decoded afresh), and strings longer than
- * {@link #MAX_CACHED_BYTES} bytes are not cached at all, so at most about {@code (STRING_SLOTS +
- * KEY_SLOTS) * MAX_CACHED_BYTES} bytes of payload text stay referenced.
+ * <p>Both are fixed-size, direct-mapped tables indexed by a cheap hash of the UTF-8 bytes (their
+ * length and up to three 8-byte words: the first, the middle and the last); a new entry replaces
+ * whatever shared its slot, so they never grow. A string enters the string table only when it
+ * misses twice in a row at its slot, so strings seen once do not evict repeated ones. Each entry
+ * keeps a copy of the bytes it was decoded from, and a hit is confirmed by comparing those bytes
+ * with the payload's, never by the hash alone. Equal bytes always decode to an equal string
+ * (invalid UTF-8 is replaced the same way every time), so any string may be cached. Strings longer
+ * than {@link #MAX_CACHED_BYTES} bytes are not cached at all, so at most about {@code 2 *
+ * (STRING_SLOTS + KEY_SLOTS) * MAX_CACHED_BYTES} bytes stay referenced.
  *
- * <p>Thread-safe without locks: slots hold immutable objects ({@code String}, OpenTelemetry's
- * attribute keys), which are safely published through their final fields; a racing reader sees
- * either an old entry, a new one or none, and verifies whichever it sees.
+ * <p>Thread-safe without locks: slots hold immutable entries (final fields only), which are safely
+ * published; a racing reader sees either an old entry, a new one or none, and verifies whichever it
+ * sees.
  *
  * <p>This class is internal and may change at any time.
  */
@@ -28,8 +35,13 @@ public final class DecodeCache {
   private static final int STRING_SLOTS = 1024;
   private static final int KEY_SLOTS = 512;
 
-  private final String[] strings = new String[STRING_SLOTS];
-  private final AttributeKey<?>[] keys = new AttributeKey<?>[KEY_SLOTS];
+  private static final VarHandle LONG_LE =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private final StringEntry[] strings = new StringEntry[STRING_SLOTS];
+  private final KeyEntry[] keys = new KeyEntry[KEY_SLOTS];
+  // The hash of the last string that missed at each slot; races only cost an extra miss.
+  private final int[] missed = new int[STRING_SLOTS];
 
   /** Returns the string of the UTF-8 bytes {@code buf[at, at + len)}, from the cache if there. */
   public String string(byte[] buf, int at, int len) {
@@ -39,14 +51,25 @@ public final class DecodeCache {
     if (len > MAX_CACHED_BYTES) {
       return new String(buf, at, len, StandardCharsets.UTF_8);
     }
-    int slot = hash(buf, at, len) & (STRING_SLOTS - 1);
-    String cached = strings[slot];
-    if (cached != null && matches(cached, buf, at, len)) {
-      return cached;
+    return string(buf, at, len, hash(buf, at, len));
+  }
+
+  private String string(byte[] buf, int at, int len, int hash) {
+    int slot = hash & (STRING_SLOTS - 1);
+    StringEntry cached = strings[slot];
+    if (cached != null && cached.matches(buf, at, len)) {
+      return cached.string;
     }
-    String s = new String(buf, at, len, StandardCharsets.UTF_8);
-    strings[slot] = s;
-    return s;
+    // Admit a string on its second miss in a row at this slot: a value that is never repeated (a
+    // random id, a timestamp) then costs one String, not also a cache entry and a copy of its
+    // bytes, and does not evict a string that is repeated.
+    if (missed[slot] != hash) {
+      missed[slot] = hash;
+      return new String(buf, at, len, StandardCharsets.UTF_8);
+    }
+    StringEntry entry = new StringEntry(buf, at, len);
+    strings[slot] = entry;
+    return entry.string;
   }
 
   /**
@@ -57,14 +80,16 @@ public final class DecodeCache {
     if (len > MAX_CACHED_BYTES) {
       return newKey(type, new String(buf, at, len, StandardCharsets.UTF_8));
     }
-    int slot = (hash(buf, at, len) * 31 + type.ordinal()) & (KEY_SLOTS - 1);
-    AttributeKey<?> cached = keys[slot];
-    if (cached != null && cached.getType() == type && matches(cached.getKey(), buf, at, len)) {
-      return cached;
+    int hash = hash(buf, at, len);
+    int slot = (hash * 31 + type.ordinal()) & (KEY_SLOTS - 1);
+    KeyEntry cached = keys[slot];
+    if (cached != null && cached.type == type && cached.matches(buf, at, len)) {
+      return cached.key;
     }
-    AttributeKey<?> key = newKey(type, string(buf, at, len));
-    keys[slot] = key;
-    return key;
+    String name = len == 0 ? "" : string(buf, at, len, hash);
+    KeyEntry entry = new KeyEntry(buf, at, len, type, newKey(type, name));
+    keys[slot] = entry;
+    return entry.key;
   }
 
   private static AttributeKey<?> newKey(AttributeType type, String name) {
@@ -90,26 +115,64 @@ public final class DecodeCache {
     }
   }
 
-  private static int hash(byte[] buf, int at, int len) {
-    int h = len;
-    for (int i = at, end = at + len; i < end; i++) {
-      h = 31 * h + buf[i];
+  /**
+   * A hash of the length and at most three 8-byte words; strings that differ only elsewhere share a
+   * slot, which costs a miss, never a wrong answer.
+   */
+  static int hash(byte[] buf, int at, int len) {
+    long h;
+    if (len >= 8) {
+      long first = (long) LONG_LE.get(buf, at);
+      long last = (long) LONG_LE.get(buf, at + len - 8);
+      h = first * 0x9E3779B97F4A7C15L + last * 0xC2B2AE3D27D4EB4FL;
+      if (len > 16) {
+        h += (long) LONG_LE.get(buf, at + (len >>> 1) - 4) * 0x165667B19E3779F9L;
+      }
+    } else if (buf.length - at >= 8) {
+      // Read 8 bytes and keep the first len of them (little-endian: the low ones).
+      h = ((long) LONG_LE.get(buf, at) & ((1L << (len << 3)) - 1)) * 0x9E3779B97F4A7C15L;
+    } else {
+      long v = 0;
+      for (int i = len - 1; i >= 0; i--) {
+        v = (v << 8) | (buf[at + i] & 0xFF);
+      }
+      h = v * 0x9E3779B97F4A7C15L;
     }
-    return h ^ (h >>> 16);
+    h += len;
+    h ^= h >>> 31;
+    return (int) (h ^ (h >>> 32));
   }
 
-  /** True if {@code s} is the ASCII string whose bytes are {@code buf[at, at + len)}. */
-  private static boolean matches(String s, byte[] buf, int at, int len) {
-    if (s.length() != len) {
-      return false;
+  /** A cached string and the bytes it was decoded from. */
+  private static final class StringEntry {
+    final byte[] bytes;
+    final String string;
+
+    StringEntry(byte[] buf, int at, int len) {
+      this.bytes = Arrays.copyOfRange(buf, at, at + len);
+      this.string = new String(bytes, StandardCharsets.UTF_8);
     }
-    for (int i = 0; i < len; i++) {
-      // A negative (non-ASCII) byte never equals a char, so only ASCII strings match.
-      if (s.charAt(i) != buf[at + i]) {
-        return false;
-      }
+
+    boolean matches(byte[] buf, int at, int len) {
+      return Arrays.equals(bytes, 0, bytes.length, buf, at, at + len);
     }
-    return true;
+  }
+
+  /** A cached attribute key and the bytes its name was decoded from. */
+  private static final class KeyEntry {
+    final byte[] bytes;
+    final AttributeType type;
+    final AttributeKey<?> key;
+
+    KeyEntry(byte[] buf, int at, int len, AttributeType type, AttributeKey<?> key) {
+      this.bytes = Arrays.copyOfRange(buf, at, at + len);
+      this.type = type;
+      this.key = key;
+    }
+
+    boolean matches(byte[] buf, int at, int len) {
+      return Arrays.equals(bytes, 0, bytes.length, buf, at, at + len);
+    }
   }
 
   @Override

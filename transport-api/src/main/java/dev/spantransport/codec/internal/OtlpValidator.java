@@ -9,9 +9,10 @@ import dev.spantransport.codec.MalformedPayloadException;
 
 /**
  * Walks an OTLP {@code ExportTraceServiceRequest} down to every attribute value, checking framing,
- * the wire types of known fields, id sizes and nesting depth, and counts the spans. It allocates
- * nothing but its {@link WireReader}. The decoder and the resource rewriter run it first, so
- * everything they accept has passed the same checks.
+ * the wire types of known fields, id sizes and nesting depth, and counts the spans. Well-formed
+ * payloads in the usual encoding take {@link OtlpSpanCounter}'s allocation-free fast path; anything
+ * else takes the full walk with a {@link WireReader}, which names the first fault. The decoder and
+ * the resource rewriter run it first, so everything they accept has passed the same checks.
  *
  * <p>Unknown fields are skipped by wire type (forward compatibility). Strings are not checked for
  * valid UTF-8; the decoder replaces invalid sequences with U+FFFD.
@@ -21,9 +22,21 @@ import dev.spantransport.codec.MalformedPayloadException;
 public final class OtlpValidator {
   private OtlpValidator() {}
 
-  /** Validates {@code length} bytes at {@code offset} and returns the number of spans. */
+  /**
+   * Validates {@code length} bytes at {@code offset} and returns the number of spans. Runs {@link
+   * OtlpSpanCounter} first, and the full walk ({@link #walk}) only when that cannot decide.
+   */
   public static int countSpans(byte[] buffer, int offset, int length)
       throws MalformedPayloadException {
+    int spans = OtlpSpanCounter.countSpans(buffer, offset, length);
+    return spans != OtlpSpanCounter.BAIL ? spans : walk(buffer, offset, length);
+  }
+
+  /**
+   * The full validating walk behind {@link #countSpans}, with a {@link WireReader}: returns the
+   * number of spans, or throws naming the first fault in payload order.
+   */
+  public static int walk(byte[] buffer, int offset, int length) throws MalformedPayloadException {
     WireReader r = new WireReader(buffer, offset);
     int end = offset + length;
     int spans = 0;

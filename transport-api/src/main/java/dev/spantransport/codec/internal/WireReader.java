@@ -48,6 +48,14 @@ public final class WireReader {
 
   /** Reads a field tag; rejects field number 0. */
   public int readTag(int end, String message) throws MalformedPayloadException {
+    int p = pos;
+    if (p < end) {
+      int b = buf[p];
+      if (b >= 8) { // a one-byte tag with a field number above 0
+        pos = p + 1;
+        return b;
+      }
+    }
     int start = pos;
     long tag = readVarint(end, message);
     if (tag > 0xFFFFFFFFL || (tag >>> 3) == 0) {
@@ -81,6 +89,14 @@ public final class WireReader {
 
   /** Reads the length of a length-delimited field and checks it against the bytes left. */
   public int readLength(int end, String field) throws MalformedPayloadException {
+    int p = pos;
+    if (p < end) {
+      int b = buf[p];
+      if (b >= 0 && b < end - p) { // a one-byte length that fits
+        pos = p + 1;
+        return b;
+      }
+    }
     int start = pos;
     long length = readVarint(end, field);
     if (length < 0 || length > end - pos) {
