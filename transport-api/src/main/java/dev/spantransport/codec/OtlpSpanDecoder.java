@@ -165,19 +165,18 @@ public final class OtlpSpanDecoder {
       // First the top-level fields only (the schema URL comes after the spans in canonical
       // order), then the resource, then the spans.
       int start = r.pos();
-      int resourceStart = -1;
-      int resourceEnd = -1;
+      AttributesBuilder builder = null;
       String schemaUrl = null;
       while (r.pos() < end) {
         int tag = r.readTag(end, "ResourceSpans");
         switch (tag >>> 3) {
           case OtlpFields.RESOURCE_SPANS_RESOURCE:
             {
+              // Decoded where it stands: a message field that occurs twice is merged, as protobuf
+              // does, and every occurrence is checked.
               r.expect(tag, WIRETYPE_LENGTH_DELIMITED, "ResourceSpans.resource");
               int len = r.readLength(end, "ResourceSpans.resource");
-              resourceStart = r.pos();
-              resourceEnd = resourceStart + len;
-              r.pos(resourceEnd);
+              builder = resource(r.pos() + len, builder);
               break;
             }
           case OtlpFields.RESOURCE_SPANS_SCOPE_SPANS:
@@ -194,27 +193,7 @@ public final class OtlpSpanDecoder {
             r.skip(tag, end, "ResourceSpans");
         }
       }
-      Attributes attributes = Attributes.empty();
-      if (resourceStart >= 0) {
-        r.pos(resourceStart);
-        AttributesBuilder builder = null;
-        while (r.pos() < resourceEnd) {
-          int tag = r.readTag(resourceEnd, "Resource");
-          switch (tag >>> 3) {
-            case OtlpFields.RESOURCE_ATTRIBUTES:
-              builder = keyValue(tag, resourceEnd, "Resource.attributes", builder);
-              break;
-            case OtlpFields.RESOURCE_DROPPED_ATTRIBUTES_COUNT:
-              varint(tag, resourceEnd, "Resource.dropped_attributes_count");
-              break;
-            default:
-              r.skip(tag, resourceEnd, "Resource");
-          }
-        }
-        if (builder != null) {
-          attributes = builder.build();
-        }
-      }
+      Attributes attributes = builder == null ? Attributes.empty() : builder.build();
       Resource resource = Resource.create(resourceAttributes(attributes), emptyToNull(schemaUrl));
       r.pos(start);
       while (r.pos() < end) {
@@ -230,11 +209,60 @@ public final class OtlpSpanDecoder {
       }
     }
 
+    /** Decodes one {@code Resource} occurrence up to {@code end}, adding to {@code builder}. */
+    private AttributesBuilder resource(int end, AttributesBuilder builder)
+        throws MalformedPayloadException {
+      while (r.pos() < end) {
+        int tag = r.readTag(end, "Resource");
+        switch (tag >>> 3) {
+          case OtlpFields.RESOURCE_ATTRIBUTES:
+            builder = keyValue(tag, end, "Resource.attributes", builder);
+            break;
+          case OtlpFields.RESOURCE_DROPPED_ATTRIBUTES_COUNT:
+            varint(tag, end, "Resource.dropped_attributes_count");
+            break;
+          default:
+            r.skip(tag, end, "Resource");
+        }
+      }
+      return builder;
+    }
+
+    // The scope being decoded: InstrumentationScope occurrences merge into these.
+    private String scopeName;
+    private String scopeVersion;
+    private AttributesBuilder scopeAttributes;
+
+    /** Decodes one {@code InstrumentationScope} occurrence up to {@code end}. */
+    private void scope(int end) throws MalformedPayloadException {
+      while (r.pos() < end) {
+        int tag = r.readTag(end, "InstrumentationScope");
+        switch (tag >>> 3) {
+          case OtlpFields.SCOPE_NAME:
+            scopeName = string(tag, end, "InstrumentationScope.name");
+            break;
+          case OtlpFields.SCOPE_VERSION:
+            scopeVersion = string(tag, end, "InstrumentationScope.version");
+            break;
+          case OtlpFields.SCOPE_ATTRIBUTES:
+            scopeAttributes =
+                keyValue(tag, end, "InstrumentationScope.attributes", scopeAttributes);
+            break;
+          case OtlpFields.SCOPE_DROPPED_ATTRIBUTES_COUNT:
+            varint(tag, end, "InstrumentationScope.dropped_attributes_count");
+            break;
+          default:
+            r.skip(tag, end, "InstrumentationScope");
+        }
+      }
+    }
+
     private void scopeSpans(int end, Resource resource, List<SpanData> out)
         throws MalformedPayloadException {
       int start = r.pos();
-      int scopeStart = -1;
-      int scopeEnd = -1;
+      scopeName = "";
+      scopeVersion = null;
+      scopeAttributes = null;
       String schemaUrl = null;
       while (r.pos() < end) {
         int tag = r.readTag(end, "ScopeSpans");
@@ -243,9 +271,7 @@ public final class OtlpSpanDecoder {
             {
               r.expect(tag, WIRETYPE_LENGTH_DELIMITED, "ScopeSpans.scope");
               int len = r.readLength(end, "ScopeSpans.scope");
-              scopeStart = r.pos();
-              scopeEnd = scopeStart + len;
-              r.pos(scopeEnd);
+              scope(r.pos() + len);
               break;
             }
           case OtlpFields.SCOPE_SPANS_SPANS:
@@ -262,33 +288,9 @@ public final class OtlpSpanDecoder {
             r.skip(tag, end, "ScopeSpans");
         }
       }
-      String name = "";
-      String version = null;
-      AttributesBuilder attributes = null;
-      if (scopeStart >= 0) {
-        r.pos(scopeStart);
-        while (r.pos() < scopeEnd) {
-          int tag = r.readTag(scopeEnd, "InstrumentationScope");
-          switch (tag >>> 3) {
-            case OtlpFields.SCOPE_NAME:
-              name = string(tag, scopeEnd, "InstrumentationScope.name");
-              break;
-            case OtlpFields.SCOPE_VERSION:
-              version = string(tag, scopeEnd, "InstrumentationScope.version");
-              break;
-            case OtlpFields.SCOPE_ATTRIBUTES:
-              attributes = keyValue(tag, scopeEnd, "InstrumentationScope.attributes", attributes);
-              break;
-            case OtlpFields.SCOPE_DROPPED_ATTRIBUTES_COUNT:
-              varint(tag, scopeEnd, "InstrumentationScope.dropped_attributes_count");
-              break;
-            default:
-              r.skip(tag, scopeEnd, "InstrumentationScope");
-          }
-        }
-      }
-      InstrumentationScopeInfoBuilder builder = InstrumentationScopeInfo.builder(name);
-      version = emptyToNull(version);
+      AttributesBuilder attributes = scopeAttributes;
+      InstrumentationScopeInfoBuilder builder = InstrumentationScopeInfo.builder(scopeName);
+      String version = emptyToNull(scopeVersion);
       if (version != null) {
         builder.setVersion(version);
       }

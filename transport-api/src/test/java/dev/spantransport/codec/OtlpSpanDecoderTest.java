@@ -2,6 +2,7 @@ package dev.spantransport.codec;
 
 import static dev.spantransport.codec.SpanComparison.assertSpansEqual;
 import static dev.spantransport.codec.SpanComparison.otelBytes;
+import static io.opentelemetry.api.common.AttributeKey.stringKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -291,6 +292,102 @@ class OtlpSpanDecoderTest {
         .addResourceSpans(
             ResourceSpans.newBuilder().addScopeSpans(ScopeSpans.newBuilder().addSpans(span)))
         .build();
+  }
+
+  @Test
+  void mergesARepeatedResourceOrScopeFieldAsProtobufDoes() throws Exception {
+    Span span =
+        Span.newBuilder()
+            .setTraceId(
+                ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6}))
+            .setSpanId(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}))
+            .setName("s")
+            .build();
+    byte[] scopeSpans =
+        concat(
+            ScopeSpans.newBuilder().setScope(scope("first", "a")).build().toByteArray(),
+            ScopeSpans.newBuilder()
+                .setScope(scope("second", "b"))
+                .addSpans(span)
+                .build()
+                .toByteArray());
+    byte[] resourceSpans =
+        concat(
+            ResourceSpans.newBuilder().setResource(resource("r1")).build().toByteArray(),
+            ResourceSpans.newBuilder().setResource(resource("r2")).build().toByteArray(),
+            field(2, scopeSpans));
+    byte[] request = field(1, resourceSpans);
+
+    ExportTraceServiceRequest expected = ExportTraceServiceRequest.parseFrom(request);
+    List<SpanData> decoded = decoder.decode(request, 0, request.length);
+
+    assertEquals(1, decoded.size());
+    assertEquals(
+        expected.getResourceSpans(0).getResource().getAttributesCount(),
+        decoded.get(0).getResource().getAttributes().size());
+    assertEquals("r1", decoded.get(0).getResource().getAttribute(stringKey("r1")));
+    assertEquals("r2", decoded.get(0).getResource().getAttribute(stringKey("r2")));
+    assertEquals(
+        expected.getResourceSpans(0).getScopeSpans(0).getScope().getName(),
+        decoded.get(0).getInstrumentationScopeInfo().getName());
+    assertEquals(
+        Attributes.of(stringKey("a"), "a", stringKey("b"), "b"),
+        decoded.get(0).getInstrumentationScopeInfo().getAttributes());
+  }
+
+  @Test
+  void rejectsAMalformedEarlierOccurrenceOfARepeatedResourceField() {
+    // Fuzz finding: the decoder used to read only the last `resource` field, so garbage in an
+    // earlier one (here an end-group tag) passed decode while countSpans rejected it.
+    byte[] badResource = field(1, new byte[] {0x04});
+    byte[] request = field(1, concat(badResource, field(1, resource("r").toByteArray())));
+    MalformedPayloadException e =
+        assertThrows(
+            MalformedPayloadException.class, () -> decoder.decode(request, 0, request.length));
+    assertThrows(
+        MalformedPayloadException.class,
+        () -> OtlpSpanDecoder.countSpans(request, 0, request.length));
+    assertTrue(e.getMessage().contains("Resource"), e.getMessage());
+  }
+
+  private static io.opentelemetry.proto.resource.v1.Resource resource(String key) {
+    return io.opentelemetry.proto.resource.v1.Resource.newBuilder()
+        .addAttributes(
+            KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(key)))
+        .build();
+  }
+
+  private static io.opentelemetry.proto.common.v1.InstrumentationScope scope(
+      String name, String attribute) {
+    return io.opentelemetry.proto.common.v1.InstrumentationScope.newBuilder()
+        .setName(name)
+        .addAttributes(
+            KeyValue.newBuilder()
+                .setKey(attribute)
+                .setValue(AnyValue.newBuilder().setStringValue(attribute)))
+        .build();
+  }
+
+  /** A length-delimited field: tag, varint length, bytes. */
+  private static byte[] field(int number, byte[] value) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.write(number << 3 | 2);
+    int n = value.length;
+    while (n >= 0x80) {
+      out.write((n & 0x7F) | 0x80);
+      n >>>= 7;
+    }
+    out.write(n);
+    out.writeBytes(value);
+    return out.toByteArray();
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      out.writeBytes(p);
+    }
+    return out.toByteArray();
   }
 
   /** The input spans in the order their span ids appear in {@code bytes}. */
