@@ -11,6 +11,7 @@ import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
@@ -84,6 +85,59 @@ class VsockSpanExporterIntegrationTest {
       assertEquals(1, spansReceived(host, 1));
       assertTrue(sdk.shutdown().join(20, TimeUnit.SECONDS).isSuccess());
     }
+  }
+
+  @Test
+  void autoconfiguredExporterReportsItsMetricsToTheSdkMeterProvider() throws Exception {
+    Path socket = dir.resolve("metrics.sock");
+    InMemoryMetricReader reader = InMemoryMetricReader.create();
+    try (FakeHost host = new FakeHost(socket)) {
+      Map<String, String> props = new HashMap<>();
+      props.put("otel.traces.exporter", "vsock");
+      props.put("otel.metrics.exporter", "none");
+      props.put("otel.logs.exporter", "none");
+      props.put("otel.exporter.vsock.endpoint", "unix:" + socket);
+      OpenTelemetrySdk sdk =
+          AutoConfiguredOpenTelemetrySdk.builder()
+              .addPropertiesSupplier(() -> props)
+              .addMeterProviderCustomizer((meters, config) -> meters.registerMetricReader(reader))
+              .disableShutdownHook()
+              .build()
+              .getOpenTelemetrySdk();
+      try {
+        Tracer tracer = sdk.getTracer("auto");
+        for (int i = 0; i < 3; i++) {
+          tracer.spanBuilder("metered-" + i).startSpan().end();
+        }
+        assertTrue(sdk.getSdkTracerProvider().forceFlush().join(10, TimeUnit.SECONDS).isSuccess());
+        assertEquals(3, spansReceived(host, 3));
+
+        awaitSum(reader, "spantransport.exporter.spans.exported", 3);
+        awaitSum(reader, "spantransport.exporter.spans.acked", 3);
+      } finally {
+        assertTrue(sdk.shutdown().join(20, TimeUnit.SECONDS).isSuccess());
+      }
+    }
+  }
+
+  /** Collects until the counter {@code name} sums to {@code expected}, within a bounded wait. */
+  private static void awaitSum(InMemoryMetricReader reader, String name, long expected)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    long seen = -1;
+    while (System.nanoTime() - deadline < 0) {
+      seen =
+          reader.collectAllMetrics().stream()
+              .filter(m -> m.getName().equals(name))
+              .flatMap(m -> m.getLongSumData().getPoints().stream())
+              .mapToLong(LongPointData::getValue)
+              .sum();
+      if (seen == expected) {
+        return;
+      }
+      Thread.sleep(10);
+    }
+    assertEquals(expected, seen, name);
   }
 
   @Test
