@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spantransport.codec.OtlpSpanDecoder;
+import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -116,6 +118,36 @@ class VsockSpanExporterIntegrationTest {
         awaitSum(reader, "spantransport.exporter.spans.acked", 3);
       } finally {
         assertTrue(sdk.shutdown().join(20, TimeUnit.SECONDS).isSuccess());
+      }
+    }
+  }
+
+  @Test
+  void meterProviderSupplierIsResolvedOnFirstUse() throws Exception {
+    Path socket = dir.resolve("lazy.sock");
+    InMemoryMetricReader reader = InMemoryMetricReader.create();
+    SdkMeterProvider meters = SdkMeterProvider.builder().registerMetricReader(reader).build();
+    AtomicReference<MeterProvider> ready = new AtomicReference<>();
+    try (FakeHost host = new FakeHost(socket)) {
+      VsockSpanExporter exporter =
+          VsockSpanExporter.builder()
+              .setEndpoint("unix:" + socket)
+              .setMeterProvider(ready::get)
+              .build();
+      try {
+        ready.set(meters); // after build(), as autoconfigure does once the SDK is built
+        assertTrue(
+            exporter
+                .export(VsockSpanExporterTest.spans("lazy", 2))
+                .join(10, TimeUnit.SECONDS)
+                .isSuccess());
+        assertTrue(exporter.flush().join(10, TimeUnit.SECONDS).isSuccess());
+        assertEquals(2, spansReceived(host, 2));
+        awaitSum(reader, "spantransport.exporter.spans.exported", 2);
+        awaitSum(reader, "spantransport.exporter.spans.acked", 2);
+      } finally {
+        exporter.shutdown().join(10, TimeUnit.SECONDS);
+        meters.close();
       }
     }
   }
