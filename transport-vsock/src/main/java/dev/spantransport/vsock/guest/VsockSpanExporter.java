@@ -6,7 +6,6 @@ import dev.spantransport.vsock.guest.internal.ChannelOpener;
 import dev.spantransport.vsock.guest.internal.ExporterMetrics;
 import dev.spantransport.vsock.guest.internal.InflightWindow;
 import dev.spantransport.vsock.guest.internal.Sender;
-import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -49,11 +48,7 @@ public final class VsockSpanExporter implements SpanExporter {
     this.window =
         new InflightWindow(
             config.maxInflightBatches, config.maxInflightBytes, config.fullBufferPolicy);
-    this.metrics =
-        new ExporterMetrics(
-            config.meterProvider == null ? MeterProvider.noop() : config.meterProvider,
-            window::spans,
-            window::bytes);
+    this.metrics = new ExporterMetrics(config.meterProviderSource(), window::spans, window::bytes);
     window.setMetrics(metrics);
     this.sender =
         new Sender(

@@ -59,7 +59,8 @@ public final class VsockSpanExporterBuilder {
   Duration reconnectMax = Duration.ofSeconds(DEFAULT_RECONNECT_MAX_SECONDS);
   double reconnectJitter = DEFAULT_RECONNECT_JITTER;
   FullBufferPolicy fullBufferPolicy = FullBufferPolicy.DROP_NEWEST;
-  MeterProvider meterProvider; // null: no self-metrics
+  MeterProvider meterProvider; // null: none given directly
+  Supplier<MeterProvider> meterProviderSupplier; // null: none given as a supplier
   ChannelOpener channelOpener; // null: the endpoint's SpanTransport
   Supplier<BatchEncoder> encoderFactory = OtlpBatchEncoder::new;
 
@@ -76,6 +77,7 @@ public final class VsockSpanExporterBuilder {
     reconnectJitter = other.reconnectJitter;
     fullBufferPolicy = other.fullBufferPolicy;
     meterProvider = other.meterProvider;
+    meterProviderSupplier = other.meterProviderSupplier;
     channelOpener = other.channelOpener;
     encoderFactory = other.encoderFactory;
   }
@@ -226,7 +228,35 @@ public final class VsockSpanExporterBuilder {
   public VsockSpanExporterBuilder setMeterProvider(MeterProvider meterProvider) {
     requireNonNull(meterProvider, "meterProvider");
     this.meterProvider = meterProvider;
+    this.meterProviderSupplier = null;
     return this;
+  }
+
+  /**
+   * Sets where the {@link MeterProvider} for the exporter's own metrics comes from, for when it
+   * does not exist yet as the exporter is built (SDK autoconfiguration builds exporters before the
+   * meter provider). The instruments are created on first use, from the first provider {@code
+   * supplier} returns; while it returns null nothing is recorded to instruments (the exporter's
+   * internal counts still run). Replaces a provider set with {@link
+   * #setMeterProvider(MeterProvider)}.
+   *
+   * @param supplier called from exporter threads until it returns a provider
+   * @return this builder
+   */
+  public VsockSpanExporterBuilder setMeterProvider(Supplier<MeterProvider> supplier) {
+    requireNonNull(supplier, "supplier");
+    this.meterProviderSupplier = supplier;
+    this.meterProvider = null;
+    return this;
+  }
+
+  /** Returns where the metrics' meter provider comes from; a no-op provider if none was set. */
+  Supplier<MeterProvider> meterProviderSource() {
+    if (meterProviderSupplier != null) {
+      return meterProviderSupplier;
+    }
+    MeterProvider fixed = meterProvider == null ? MeterProvider.noop() : meterProvider;
+    return () -> fixed;
   }
 
   /** Test seam: opens connections instead of the endpoint's {@code SpanTransport}. */
@@ -278,7 +308,9 @@ public final class VsockSpanExporterBuilder {
     joiner.add("reconnectJitter=" + reconnectJitter);
     joiner.add(
         "meterProvider="
-            + (meterProvider == null ? "none" : meterProvider.getClass().getSimpleName()));
+            + (meterProviderSupplier != null
+                ? "supplied"
+                : meterProvider == null ? "none" : meterProvider.getClass().getSimpleName()));
     return joiner.toString();
   }
 

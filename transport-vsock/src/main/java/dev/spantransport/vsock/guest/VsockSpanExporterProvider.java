@@ -1,11 +1,15 @@
 package dev.spantransport.vsock.guest;
 
+import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
+import io.opentelemetry.sdk.autoconfigure.spi.internal.AutoConfigureListener;
 import io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSpanExporterProvider;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -28,13 +32,30 @@ import java.util.function.Consumer;
  * </ul>
  *
  * A bad value throws {@link ConfigurationException} naming the property and the value.
+ *
+ * <p>Self-metrics go to the autoconfigured SDK's meter provider. Autoconfiguration builds exporters
+ * before that provider, so the exporter gets a supplier that this provider fills in when the SDK is
+ * ready ({@link #afterAutoConfigure}); nothing is recorded to instruments before then.
  */
-public final class VsockSpanExporterProvider implements ConfigurableSpanExporterProvider {
+public final class VsockSpanExporterProvider
+    implements ConfigurableSpanExporterProvider, AutoConfigureListener {
 
   static final String PREFIX = "otel.exporter.vsock.";
 
+  private final AtomicReference<MeterProvider> meterProvider = new AtomicReference<>();
+
   /** Creates the provider; called by {@link java.util.ServiceLoader}. */
   public VsockSpanExporterProvider() {}
+
+  /**
+   * Hands the autoconfigured SDK's meter provider to the exporters this provider built.
+   *
+   * @param sdk the SDK autoconfiguration built
+   */
+  @Override
+  public void afterAutoConfigure(OpenTelemetrySdk sdk) {
+    meterProvider.set(sdk.getMeterProvider());
+  }
 
   /**
    * Returns {@code vsock}, the value of {@code otel.traces.exporter} that selects this exporter.
@@ -47,7 +68,8 @@ public final class VsockSpanExporterProvider implements ConfigurableSpanExporter
   /** Builds the exporter from {@code otel.exporter.vsock.*} properties. */
   @Override
   public SpanExporter createExporter(ConfigProperties config) {
-    VsockSpanExporterBuilder builder = VsockSpanExporter.builder();
+    VsockSpanExporterBuilder builder =
+        VsockSpanExporter.builder().setMeterProvider(meterProvider::get);
     String endpoint = config.getString(PREFIX + "endpoint");
     if (endpoint != null) {
       apply("endpoint", endpoint, builder::setEndpoint);

@@ -222,6 +222,11 @@ public final class SpanReceiver implements Closeable {
     shutdown().join(config.shutdownTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
   }
 
+  /** Returns the checked configuration (for tests that drive a receive loop themselves). */
+  ReceiverConfig config() {
+    return config;
+  }
+
   /** Returns the configured endpoints. */
   public List<Endpoint> endpoints() {
     return config.endpoints();

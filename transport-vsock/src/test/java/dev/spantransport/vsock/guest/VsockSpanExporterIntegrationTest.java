@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spantransport.codec.OtlpSpanDecoder;
+import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
@@ -20,6 +22,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,6 +87,89 @@ class VsockSpanExporterIntegrationTest {
       assertEquals(1, spansReceived(host, 1));
       assertTrue(sdk.shutdown().join(20, TimeUnit.SECONDS).isSuccess());
     }
+  }
+
+  @Test
+  void autoconfiguredExporterReportsItsMetricsToTheSdkMeterProvider() throws Exception {
+    Path socket = dir.resolve("metrics.sock");
+    InMemoryMetricReader reader = InMemoryMetricReader.create();
+    try (FakeHost host = new FakeHost(socket)) {
+      Map<String, String> props = new HashMap<>();
+      props.put("otel.traces.exporter", "vsock");
+      props.put("otel.metrics.exporter", "none");
+      props.put("otel.logs.exporter", "none");
+      props.put("otel.exporter.vsock.endpoint", "unix:" + socket);
+      OpenTelemetrySdk sdk =
+          AutoConfiguredOpenTelemetrySdk.builder()
+              .addPropertiesSupplier(() -> props)
+              .addMeterProviderCustomizer((meters, config) -> meters.registerMetricReader(reader))
+              .disableShutdownHook()
+              .build()
+              .getOpenTelemetrySdk();
+      try {
+        Tracer tracer = sdk.getTracer("auto");
+        for (int i = 0; i < 3; i++) {
+          tracer.spanBuilder("metered-" + i).startSpan().end();
+        }
+        assertTrue(sdk.getSdkTracerProvider().forceFlush().join(10, TimeUnit.SECONDS).isSuccess());
+        assertEquals(3, spansReceived(host, 3));
+
+        awaitSum(reader, "spantransport.exporter.spans.exported", 3);
+        awaitSum(reader, "spantransport.exporter.spans.acked", 3);
+      } finally {
+        assertTrue(sdk.shutdown().join(20, TimeUnit.SECONDS).isSuccess());
+      }
+    }
+  }
+
+  @Test
+  void meterProviderSupplierIsResolvedOnFirstUse() throws Exception {
+    Path socket = dir.resolve("lazy.sock");
+    InMemoryMetricReader reader = InMemoryMetricReader.create();
+    SdkMeterProvider meters = SdkMeterProvider.builder().registerMetricReader(reader).build();
+    AtomicReference<MeterProvider> ready = new AtomicReference<>();
+    try (FakeHost host = new FakeHost(socket)) {
+      VsockSpanExporter exporter =
+          VsockSpanExporter.builder()
+              .setEndpoint("unix:" + socket)
+              .setMeterProvider(ready::get)
+              .build();
+      try {
+        ready.set(meters); // after build(), as autoconfigure does once the SDK is built
+        assertTrue(
+            exporter
+                .export(VsockSpanExporterTest.spans("lazy", 2))
+                .join(10, TimeUnit.SECONDS)
+                .isSuccess());
+        assertTrue(exporter.flush().join(10, TimeUnit.SECONDS).isSuccess());
+        assertEquals(2, spansReceived(host, 2));
+        awaitSum(reader, "spantransport.exporter.spans.exported", 2);
+        awaitSum(reader, "spantransport.exporter.spans.acked", 2);
+      } finally {
+        exporter.shutdown().join(10, TimeUnit.SECONDS);
+        meters.close();
+      }
+    }
+  }
+
+  /** Collects until the counter {@code name} sums to {@code expected}, within a bounded wait. */
+  private static void awaitSum(InMemoryMetricReader reader, String name, long expected)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    long seen = -1;
+    while (System.nanoTime() - deadline < 0) {
+      seen =
+          reader.collectAllMetrics().stream()
+              .filter(m -> m.getName().equals(name))
+              .flatMap(m -> m.getLongSumData().getPoints().stream())
+              .mapToLong(LongPointData::getValue)
+              .sum();
+      if (seen == expected) {
+        return;
+      }
+      Thread.sleep(10);
+    }
+    assertEquals(expected, seen, name);
   }
 
   @Test

@@ -7,10 +7,13 @@ import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.MeterProvider;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The exporter's self-metrics: exact counters kept in memory, mirrored to OpenTelemetry instruments
- * when a {@link MeterProvider} is configured.
+ * when a {@link MeterProvider} is configured. The instruments are created on first use, from the
+ * first provider the supplier returns, so an exporter built before its SDK (as autoconfiguration
+ * does) reports to the SDK's provider once it exists.
  *
  * <p>This class is internal and is hence not for public use. Its APIs are unstable and can change
  * at any time.
@@ -38,6 +41,7 @@ public final class ExporterMetrics {
   }
 
   private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
+  private static final String SCOPE = "dev.spantransport.vsock.guest";
 
   private final AtomicLong exported = new AtomicLong();
   private final AtomicLong acked = new AtomicLong();
@@ -47,101 +51,154 @@ public final class ExporterMetrics {
   private final AtomicLong[] dropped = new AtomicLong[DropReason.values().length];
   private final Attributes[] dropAttributes = new Attributes[DropReason.values().length];
 
-  private final LongCounter exportedCounter;
-  private final LongCounter ackedCounter;
-  private final LongCounter resentCounter;
-  private final LongCounter droppedCounter;
-  private final LongCounter bytesCounter;
-  private final LongCounter reconnectsCounter;
+  private final Supplier<MeterProvider> meterProvider;
+  private final LongSupplier inflightSpans;
+  private final LongSupplier inflightBytes;
+  private volatile Instruments instruments; // null until the supplier returned a provider
 
   /**
    * Creates the metrics; {@code inflightSpans} and {@code inflightBytes} feed the in-flight gauges.
+   *
+   * @param meterProvider asked on each recording until it returns a provider, never after
    */
   public ExporterMetrics(
-      MeterProvider meterProvider, LongSupplier inflightSpans, LongSupplier inflightBytes) {
+      Supplier<MeterProvider> meterProvider,
+      LongSupplier inflightSpans,
+      LongSupplier inflightBytes) {
     for (DropReason r : DropReason.values()) {
       dropped[r.ordinal()] = new AtomicLong();
       dropAttributes[r.ordinal()] = Attributes.of(REASON, r.value);
     }
-    Meter meter = meterProvider.get("dev.spantransport.vsock.guest");
-    exportedCounter =
-        meter
-            .counterBuilder("spantransport.exporter.spans.exported")
-            .setDescription("Spans handed to the exporter and accepted into the in-flight window")
-            .setUnit("{span}")
-            .build();
-    ackedCounter =
-        meter
-            .counterBuilder("spantransport.exporter.spans.acked")
-            .setDescription("Spans the host acknowledged")
-            .setUnit("{span}")
-            .build();
-    resentCounter =
-        meter
-            .counterBuilder("spantransport.exporter.spans.resent")
-            .setDescription("Spans sent again after a reconnect")
-            .setUnit("{span}")
-            .build();
-    droppedCounter =
-        meter
-            .counterBuilder("spantransport.exporter.spans.dropped")
-            .setDescription("Spans dropped, by reason")
-            .setUnit("{span}")
-            .build();
-    bytesCounter =
-        meter
-            .counterBuilder("spantransport.exporter.bytes.sent")
-            .setDescription("Bytes of SPANS frames written to the connection")
-            .setUnit("By")
-            .build();
-    reconnectsCounter =
-        meter
-            .counterBuilder("spantransport.exporter.reconnects")
-            .setDescription("Successful connections after the first one")
-            .setUnit("{connection}")
-            .build();
-    meter
-        .gaugeBuilder("spantransport.exporter.inflight.spans")
-        .ofLongs()
-        .setDescription("Spans in the in-flight window, not yet acknowledged")
-        .setUnit("{span}")
-        .buildWithCallback(m -> m.record(inflightSpans.getAsLong()));
-    meter
-        .gaugeBuilder("spantransport.exporter.inflight.bytes")
-        .ofLongs()
-        .setDescription("Bytes in the in-flight window, not yet acknowledged")
-        .setUnit("By")
-        .buildWithCallback(m -> m.record(inflightBytes.getAsLong()));
+    this.meterProvider = meterProvider;
+    this.inflightSpans = inflightSpans;
+    this.inflightBytes = inflightBytes;
+  }
+
+  /** Returns the instruments, creating them once a provider is available; null until then. */
+  private Instruments instruments() {
+    Instruments i = instruments;
+    if (i != null) {
+      return i;
+    }
+    MeterProvider provider = meterProvider.get();
+    if (provider == null) {
+      return null;
+    }
+    synchronized (this) {
+      if (instruments == null) {
+        instruments = new Instruments(provider.get(SCOPE), inflightSpans, inflightBytes);
+      }
+      return instruments;
+    }
+  }
+
+  /** The OpenTelemetry instruments, created together from one meter. */
+  private static final class Instruments {
+    final LongCounter exportedCounter;
+    final LongCounter ackedCounter;
+    final LongCounter resentCounter;
+    final LongCounter droppedCounter;
+    final LongCounter bytesCounter;
+    final LongCounter reconnectsCounter;
+
+    Instruments(Meter meter, LongSupplier inflightSpans, LongSupplier inflightBytes) {
+      exportedCounter =
+          meter
+              .counterBuilder("spantransport.exporter.spans.exported")
+              .setDescription("Spans handed to the exporter and accepted into the in-flight window")
+              .setUnit("{span}")
+              .build();
+      ackedCounter =
+          meter
+              .counterBuilder("spantransport.exporter.spans.acked")
+              .setDescription("Spans the host acknowledged")
+              .setUnit("{span}")
+              .build();
+      resentCounter =
+          meter
+              .counterBuilder("spantransport.exporter.spans.resent")
+              .setDescription("Spans sent again after a reconnect")
+              .setUnit("{span}")
+              .build();
+      droppedCounter =
+          meter
+              .counterBuilder("spantransport.exporter.spans.dropped")
+              .setDescription("Spans dropped, by reason")
+              .setUnit("{span}")
+              .build();
+      bytesCounter =
+          meter
+              .counterBuilder("spantransport.exporter.bytes.sent")
+              .setDescription("Bytes of SPANS frames written to the connection")
+              .setUnit("By")
+              .build();
+      reconnectsCounter =
+          meter
+              .counterBuilder("spantransport.exporter.reconnects")
+              .setDescription("Successful connections after the first one")
+              .setUnit("{connection}")
+              .build();
+      meter
+          .gaugeBuilder("spantransport.exporter.inflight.spans")
+          .ofLongs()
+          .setDescription("Spans in the in-flight window, not yet acknowledged")
+          .setUnit("{span}")
+          .buildWithCallback(m -> m.record(inflightSpans.getAsLong()));
+      meter
+          .gaugeBuilder("spantransport.exporter.inflight.bytes")
+          .ofLongs()
+          .setDescription("Bytes in the in-flight window, not yet acknowledged")
+          .setUnit("By")
+          .buildWithCallback(m -> m.record(inflightBytes.getAsLong()));
+    }
   }
 
   void exported(int spans) {
     exported.addAndGet(spans);
-    exportedCounter.add(spans);
+    Instruments i = instruments();
+    if (i != null) {
+      i.exportedCounter.add(spans);
+    }
   }
 
   void acked(int spans) {
     acked.addAndGet(spans);
-    ackedCounter.add(spans);
+    Instruments i = instruments();
+    if (i != null) {
+      i.ackedCounter.add(spans);
+    }
   }
 
   void resent(int spans) {
     resent.addAndGet(spans);
-    resentCounter.add(spans);
+    Instruments i = instruments();
+    if (i != null) {
+      i.resentCounter.add(spans);
+    }
   }
 
   void bytesSent(int bytes) {
     bytesSent.addAndGet(bytes);
-    bytesCounter.add(bytes);
+    Instruments i = instruments();
+    if (i != null) {
+      i.bytesCounter.add(bytes);
+    }
   }
 
   void reconnected() {
     reconnects.incrementAndGet();
-    reconnectsCounter.add(1);
+    Instruments i = instruments();
+    if (i != null) {
+      i.reconnectsCounter.add(1);
+    }
   }
 
   void dropped(DropReason reason, int spans) {
     dropped[reason.ordinal()].addAndGet(spans);
-    droppedCounter.add(spans, dropAttributes[reason.ordinal()]);
+    Instruments i = instruments();
+    if (i != null) {
+      i.droppedCounter.add(spans, dropAttributes[reason.ordinal()]);
+    }
   }
 
   /** Returns the spans accepted into the window so far. */

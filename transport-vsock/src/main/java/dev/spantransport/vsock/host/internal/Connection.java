@@ -36,6 +36,14 @@ import java.util.logging.Level;
  * stops reading; bytes then wait in the kernel's socket buffer, and the guest's own window stops
  * it.
  *
+ * <h2>Hang-up</h2>
+ *
+ * A guest may write its last frames and close at once. Those frames are still processed: after a
+ * failed write (the guest no longer reads) replies are dropped but reading goes on to the end of
+ * stream; and when junixsocket's selector (the one AF_VSOCK channels use) turns the key invalid on
+ * the hang-up instead of reporting the channel readable, {@link #onHangUp()} reads what is left
+ * without the selector, pausing and resuming with the window and the memory budget like any read.
+ *
  * <p>This class is internal and may change without notice.
  */
 final class Connection implements FrameHandler {
@@ -71,6 +79,8 @@ final class Connection implements FrameHandler {
   private long closeDeadline;
   private boolean draining;
   private boolean memoryWait;
+  private boolean hungUp;
+  private boolean outputLost;
   private int interest = -1;
 
   private SessionTable.Session session;
@@ -174,6 +184,39 @@ final class Connection implements FrameHandler {
       context.budget.release(copyCredit);
       copyCredit = 0;
       updateInterest();
+    }
+  }
+
+  /**
+   * Called when the key turned invalid without this connection cancelling it. junixsocket's
+   * poll-based selector does that when the guest hangs up, and leaves the channel open with the
+   * guest's last bytes and the end of stream still to be read; the selector will not report this
+   * channel again. So read here, through the normal frame path, until the end of stream closes the
+   * connection. While the window is full or memory is short, reading pauses as usual and resumes
+   * from {@link #onSlotDone} or {@link #memoryAvailable}.
+   */
+  void onHangUp() {
+    if (state == CLOSED) {
+      return;
+    }
+    if (!channel.isOpen()) {
+      onEndOfStream(); // closed under us (older junixsocket selectors): nothing left to read
+      return;
+    }
+    hungUp = true;
+    readAfterHangUp();
+  }
+
+  private void readAfterHangUp() {
+    try {
+      while (state != CLOSED && wantsRead()) {
+        if (onReadable() == 0 && state != CLOSED && wantsRead()) {
+          // Neither bytes nor the end of stream, and no selector will report more: done.
+          onEndOfStream();
+        }
+      }
+    } catch (IOException e) {
+      closeNow(Level.FINE, null, "I/O error after hang-up: " + e.getMessage());
     }
   }
 
@@ -545,6 +588,9 @@ final class Connection implements FrameHandler {
     if (state == LEGACY && in.position() >= LEGACY_HEADER && count < config.window()) {
       readLegacy(); // frames left waiting while the window was full
     }
+    if (hungUp) {
+      readAfterHangUp(); // no selector event will come for the rest
+    }
     markDirty();
     updateInterest();
   }
@@ -644,12 +690,21 @@ final class Connection implements FrameHandler {
     if (out.position() == 0) {
       return;
     }
+    if (outputLost) {
+      out.clear();
+      return;
+    }
     out.flip();
     try {
       channel.write(out);
     } catch (IOException e) {
+      // The guest hung up or stopped reading. What it sent before still counts (the session keeps
+      // the acks for its reconnect), so keep reading to the end of stream and drop replies.
       out.clear();
-      closeNow(Level.FINE, null, "write failed: " + e.getMessage());
+      outputLost = true;
+      ReceiverContext.LOGGER.log(
+          Level.FINE,
+          () -> "write to " + label + " failed, reading what is left: " + e.getMessage());
       return;
     }
     out.compact();
@@ -680,10 +735,9 @@ final class Connection implements FrameHandler {
     if (state == CLOSED) {
       return;
     }
-    if (!channel.isOpen() || (key != null && !key.isValid())) {
-      // Some selectors (junixsocket's poll-based one) close a hung-up channel themselves without
-      // reporting it readable, so the end of stream is found here instead.
-      onEndOfStream();
+    if (!hungUp && (!channel.isOpen() || (key != null && !key.isValid()))) {
+      // The loop normally sees an invalidated key in the selected set; this catches the rest.
+      onHangUp();
       return;
     }
     if (state == CLOSING) {
@@ -806,7 +860,11 @@ final class Connection implements FrameHandler {
   /** Called by the loop when memory was released: try reading again. */
   void memoryAvailable() {
     memoryWait = false;
-    updateInterest();
+    if (hungUp) {
+      readAfterHangUp();
+    } else {
+      updateInterest();
+    }
   }
 
   boolean isWaitingForMemory() {

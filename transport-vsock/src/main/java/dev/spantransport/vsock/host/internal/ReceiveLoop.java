@@ -100,9 +100,12 @@ public final class ReceiveLoop implements AutoCloseable {
     now = System.nanoTime();
     int work = 0;
     try {
-      // idle() may already have moved ready keys into the selected set, in which case
-      // selectNow() returns 0: always look at the set.
-      selector.selectNow();
+      // idle() may already have filled the selected set. Handle those keys first: junixsocket's
+      // selector clears the set on every select, and a hang-up it reported (an invalidated key) is
+      // never reported again.
+      if (selector.selectedKeys().isEmpty()) {
+        selector.selectNow();
+      }
       if (!selector.selectedKeys().isEmpty()) {
         work += handleSelected();
       }
@@ -165,7 +168,13 @@ public final class ReceiveLoop implements AutoCloseable {
       }
       Connection c = (Connection) attachment;
       try {
-        if (key.isValid() && key.isWritable()) {
+        if (!key.isValid()) {
+          // junixsocket's selector invalidates the key of a guest that hung up, bytes unread.
+          c.onHangUp();
+          work++;
+          continue;
+        }
+        if (key.isWritable()) {
           c.flush();
           work++;
         }
@@ -293,7 +302,11 @@ public final class ReceiveLoop implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       Connection c = memoryWaiters.poll();
       if (c != null && !c.isClosed()) {
-        c.memoryAvailable();
+        try {
+          c.memoryAvailable();
+        } catch (RuntimeException e) {
+          crashed(c, e);
+        }
       }
     }
     return n;
