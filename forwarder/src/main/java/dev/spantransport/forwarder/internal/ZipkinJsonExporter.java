@@ -62,7 +62,13 @@ public final class ZipkinJsonExporter implements SpanExporter {
   private ZipkinJsonExporter(URI endpoint, Duration timeout) {
     this.endpoint = endpoint;
     this.timeout = timeout;
-    this.client = HttpClient.newBuilder().connectTimeout(timeout).build();
+    // HTTP/1.1: Zipkin speaks it everywhere, and the JDK client's h2c upgrade of a POST stalls
+    // against some servers (seen with the JDK 25 HttpServer).
+    this.client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(timeout)
+            .build();
   }
 
   /**
