@@ -253,12 +253,20 @@ public final class InflightWindow {
   public synchronized long dropAll() {
     closed = true;
     long spans = spansInWindow;
+    // every flush still registered waits for a batch dropped here: it fails, it must not succeed
+    for (Flush f : flushes) {
+      f.result.failExceptionally(
+          new IllegalStateException(
+              "exporter shut down: "
+                  + spansThrough(f.target)
+                  + " spans were not acknowledged by the host and are dropped"));
+    }
+    flushes.clear();
     while (size > 0) {
       Batch batch = ring[head];
       removeAt(0);
       metrics.dropped(DropReason.SHUTDOWN, batch.spanCount);
     }
-    completeFlushes();
     return spans;
   }
 

@@ -1,12 +1,16 @@
 package dev.spantransport.vsock.guest.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spantransport.vsock.guest.FullBufferPolicy;
 import dev.spantransport.vsock.guest.internal.ExporterMetrics.DropReason;
 import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class InflightWindowTest {
@@ -36,5 +40,17 @@ class InflightWindowTest {
     assertEquals(0, window.spans());
     assertEquals(0, window.batches());
     assertEquals(5, metrics.dropped(DropReason.SHUTDOWN));
+  }
+
+  @Test
+  void flushStillWaitingWhenEverythingIsDroppedFails() {
+    put(2);
+    CompletableResultCode flush = window.flush(1, TimeUnit.HOURS);
+    assertFalse(flush.isDone());
+
+    window.dropAll();
+
+    assertTrue(flush.isDone(), "flush must complete when its batches are dropped");
+    assertFalse(flush.isSuccess(), "dropped spans were not acknowledged");
   }
 }
