@@ -140,16 +140,17 @@ public final class OtlpHttpSink implements SpanSink {
   }
 
   private void send(byte[] body, int attempt, long deadlineNanos, CompletableResultCode result) {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(uri)
-            .timeout(config.timeout())
-            .header("Content-Type", "application/x-protobuf")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-    for (Map.Entry<String, String> header : config.headers().entrySet()) {
-      request.header(header.getKey(), header.getValue());
-    }
     CompletableFuture<HttpResponse<byte[]>> response;
     try {
+      // built inside the try: a throw here must still release the slot and complete the result
+      HttpRequest.Builder request =
+          HttpRequest.newBuilder(uri)
+              .timeout(config.timeout())
+              .header("Content-Type", "application/x-protobuf")
+              .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+      for (Map.Entry<String, String> header : config.headers().entrySet()) {
+        request.header(header.getKey(), header.getValue());
+      }
       response = client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (RuntimeException e) {
       finish(result, false, "cannot send request: " + e);

@@ -2,6 +2,7 @@ package dev.spantransport.sink;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -79,6 +80,16 @@ public final class OtlpHttpSinkBuilder {
     Objects.requireNonNull(value, "value");
     if (name.isBlank()) {
       throw new IllegalArgumentException("header name must not be blank: '" + name + "'");
+    }
+    try {
+      // the JDK client refuses restricted names (Host, Connection, ...) and control characters
+      // when the request is built, which would happen on a receiver thread for every batch
+      HttpRequest.newBuilder().header(name, value);
+    } catch (IllegalArgumentException e) {
+      // the value may be a credential: it is not echoed
+      throw new IllegalArgumentException(
+          "header must be one the HTTP client may send (not restricted, no control characters): "
+              + name);
     }
     headers.put(name, value);
     return this;

@@ -207,4 +207,17 @@ class OtlpHttpSinkTest {
     assertThrows(
         IllegalArgumentException.class, () -> OtlpHttpSink.builder().setEndpoint("ftp://x"));
   }
+
+  @Test
+  void builderRejectsHeadersTheHttpClientWouldRefuseOnEveryBatch() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> OtlpHttpSink.builder().addHeader("Host", "hunter2"));
+    assertTrue(e.getMessage().endsWith(": Host"), e.getMessage());
+    assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> OtlpHttpSink.builder().addHeader("X-Api-Key", "a\r\nInjected: 1"));
+  }
 }

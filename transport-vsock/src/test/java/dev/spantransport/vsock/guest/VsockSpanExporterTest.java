@@ -355,6 +355,52 @@ class VsockSpanExporterTest {
   }
 
   @Test
+  void ackBeyondTheHighestSentSequenceRetiresNothingAndTheBatchIsStillSent() throws Exception {
+    FakeHost host = host();
+    host.window = 1; // batch 2 waits in the exporter until batch 1 is acked
+    host.ack = false;
+    VsockSpanExporter exporter = exporter(builder());
+    exporter.export(spans("a", 1));
+    exporter.export(spans("b", 1));
+    assertEquals(1, host.take().sequence());
+
+    byte[] frame = new byte[64];
+    host.ack = true;
+    host.send(frame, FrameWriter.writeAck(frame, 0, 2)); // batch 2 was never sent
+
+    long sequence;
+    do {
+      sequence = host.take().sequence();
+    } while (sequence != 2);
+    assertSucceeds(exporter.flush());
+    assertEquals(2, exporter.metrics().acked());
+    assertEquals(0, exporter.metrics().droppedTotal());
+  }
+
+  @Test
+  void serverHelloAckedSequenceBeyondWhatWasSentRetiresNothing() throws Exception {
+    ConcurrentHashMap<dev.spantransport.wire.SessionId, Long> sessions = new ConcurrentHashMap<>();
+    VsockSpanExporter exporter = exporter(builder());
+    exporter.export(spans("a", 1));
+    exporter.export(spans("b", 1));
+    // a broken host claims batches of this session it never received
+    sessions.put(exporter.sender().sessionId(), 1000L);
+    FakeHost host = new FakeHost(socket(), sessions);
+    closeables.add(host);
+
+    for (int i = 0; i < 2; i++) {
+      assertTrue(
+          host.hellos.poll(10, TimeUnit.SECONDS) != null, "exporter did not say hello again");
+    }
+    assertEquals(0, exporter.metrics().acked());
+    assertEquals(0, exporter.metrics().droppedTotal());
+
+    sessions.remove(exporter.sender().sessionId());
+    assertSucceeds(exporter.flush());
+    assertEquals(2, exporter.metrics().acked());
+  }
+
+  @Test
   void goAwayMakesTheExporterReconnectAndResendWhatWasNotAcked() throws Exception {
     ConcurrentHashMap<dev.spantransport.wire.SessionId, Long> sessions = new ConcurrentHashMap<>();
     FakeHost host = new FakeHost(socket(), sessions);

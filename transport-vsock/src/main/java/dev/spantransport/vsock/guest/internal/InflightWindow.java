@@ -35,6 +35,7 @@ public final class InflightWindow {
   private long spansInWindow;
   private long retainedCapacity;
   private long nextSequence = 1;
+  private boolean closed;
   private final List<Flush> flushes = new ArrayList<>();
 
   private static final class Flush {
@@ -78,6 +79,12 @@ public final class InflightWindow {
    * #publish} or {@link #abandon}.
    */
   synchronized Batch reserve(int frameLength, int spanCount) {
+    if (closed) {
+      // an export that passed the exporter's shutdown check just before dropAll(): nobody would
+      // ever send or drop this batch, so it is dropped now
+      metrics.dropped(DropReason.SHUTDOWN, spanCount);
+      return null;
+    }
     if (size == maxBatches || bytesInWindow + frameLength > maxBytes) {
       if (policy == FullBufferPolicy.DROP_NEWEST) {
         metrics.dropped(DropReason.BUFFER_FULL, spanCount);
@@ -239,15 +246,27 @@ public final class InflightWindow {
     return earliest;
   }
 
-  /** Drops every batch still held (counted as shutdown drops) and returns how many spans. */
+  /**
+   * Drops every batch still held (counted as shutdown drops) and returns how many spans; batches
+   * reserved afterwards are dropped at once.
+   */
   public synchronized long dropAll() {
+    closed = true;
     long spans = spansInWindow;
+    // every flush still registered waits for a batch dropped here: it fails, it must not succeed
+    for (Flush f : flushes) {
+      f.result.failExceptionally(
+          new IllegalStateException(
+              "exporter shut down: "
+                  + spansThrough(f.target)
+                  + " spans were not acknowledged by the host and are dropped"));
+    }
+    flushes.clear();
     while (size > 0) {
       Batch batch = ring[head];
       removeAt(0);
       metrics.dropped(DropReason.SHUTDOWN, batch.spanCount);
     }
-    completeFlushes();
     return spans;
   }
 

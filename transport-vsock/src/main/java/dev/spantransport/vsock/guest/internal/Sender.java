@@ -75,6 +75,7 @@ public final class Sender implements Runnable, FrameHandler {
   private int maxPayload;
   private int maxSpans;
   private long lastSent;
+  private long highestSent; // highest sequence handed to any connection of this session
   private final long[] unacked; // sequences sent and not yet acked on this connection
   private int unackedHead;
   private int unackedSize;
@@ -387,6 +388,10 @@ public final class Sender implements Runnable, FrameHandler {
       closeMaxBackoff = true;
       return;
     }
+    if (acked > highestSent) {
+      rejectAck("SERVER_HELLO", acked);
+      return;
+    }
     state = READY;
     sendWindow = Math.min(hello.window(), maxBatches);
     maxPayload = hello.maxFrameLength();
@@ -407,11 +412,36 @@ public final class Sender implements Runnable, FrameHandler {
   }
 
   private void onAck(long sequence) {
+    if (sequence > highestSent) {
+      rejectAck("ACK", sequence);
+      return;
+    }
     while (unackedSize > 0 && unacked[unackedHead] <= sequence) {
       unackedHead = (unackedHead + 1) % unacked.length;
       unackedSize--;
     }
     window.retireThrough(sequence);
+  }
+
+  /**
+   * A host that acknowledges a sequence this session never sent is broken or hostile: retiring on
+   * its word would count batches as acked that it never received. Nothing is retired; the
+   * connection is replaced after the longest backoff and the batches stay in the window.
+   */
+  private void rejectAck(String frame, long sequence) {
+    throttled.log(
+        Level.WARNING,
+        "span-transport host at "
+            + endpoint
+            + " acknowledged sequences this exporter never sent ("
+            + frame
+            + " sequence must be at most "
+            + highestSent
+            + ": "
+            + sequence
+            + "); reconnecting");
+    closeReason = "host acknowledged an unsent sequence";
+    closeMaxBackoff = true;
   }
 
   private void onError(long sequence, ErrorFrame error) {
@@ -471,6 +501,7 @@ public final class Sender implements Runnable, FrameHandler {
         metrics.resent(batch.spanCount);
       }
       lastSent = batch.sequence;
+      highestSent = Math.max(highestSent, batch.sequence);
       unacked[(unackedHead + unackedSize) % unacked.length] = batch.sequence;
       unackedSize++;
       current = batch;
