@@ -21,14 +21,26 @@ final class InProcessForwarder {
 
   private InProcessForwarder(String... args) {
     CompletableFuture<Forwarder> started = new CompletableFuture<>();
-    exit =
-        CompletableFuture.supplyAsync(
-            () ->
-                Forwarder.run(
-                    args,
-                    new PrintStream(out, true, StandardCharsets.UTF_8),
-                    new PrintStream(err, true, StandardCharsets.UTF_8),
-                    started::complete));
+    exit = new CompletableFuture<>();
+    // A thread of its own: Forwarder.run blocks until stopped, and on the common pool it would
+    // starve everything else that runs there.
+    Thread runner =
+        new Thread(
+            () -> {
+              try {
+                exit.complete(
+                    Forwarder.run(
+                        args,
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8),
+                        started::complete));
+              } catch (Throwable t) {
+                exit.completeExceptionally(t);
+              }
+            },
+            "in-process-forwarder");
+    runner.setDaemon(true);
+    runner.start();
     try {
       CompletableFuture.anyOf(started, exit).get(WAIT_SECONDS, TimeUnit.SECONDS);
     } catch (Exception e) {

@@ -2,6 +2,7 @@ package dev.spantransport.sink;
 
 import dev.spantransport.codec.MalformedPayloadException;
 import dev.spantransport.codec.OtlpResourceRewriter;
+import dev.spantransport.sink.internal.DaemonThreads;
 import dev.spantransport.sink.internal.GuestResources;
 import dev.spantransport.sink.internal.RateLimitedLogger;
 import io.opentelemetry.api.common.Attributes;
@@ -15,10 +16,10 @@ import java.util.ArrayList;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,7 +38,11 @@ import java.util.logging.Logger;
  * spantransport.peer.}. That rewrite happens inside {@link #accept}, which copies the payload, so
  * the batch view is not kept.
  *
- * <p>Requests go through the JDK {@link HttpClient}, asynchronously. A request that fails with a
+ * <p>Requests go through the JDK {@link HttpClient}: {@link #accept} returns at once and each
+ * request is sent, blocking, on one of the sink's own daemon threads ({@code otlp-http-sink-N}, at
+ * most max concurrent requests of them; retries wait on {@code otlp-http-sink-retry-1}; the
+ * client's own tasks run on {@code otlp-http-sink-client-N}), never on {@code
+ * ForkJoinPool.commonPool()}, which anything else in the JVM may block. A request that fails with a
  * connection error or a retryable status (429, 502, 503, 504) is retried with exponential backoff
  * and full jitter, until {@linkplain OtlpHttpSinkBuilder#setMaxAttempts max attempts} or the
  * {@linkplain OtlpHttpSinkBuilder#setMaxRetryDuration retry deadline} is reached. At most {@link
@@ -53,10 +58,14 @@ public final class OtlpHttpSink implements SpanSink {
   private final OtlpHttpSinkBuilder config;
   private final URI uri;
   private final HttpClient client;
+  private final ExecutorService sender;
+  private final ExecutorService clientTasks;
+  private final ScheduledExecutorService retries;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicBoolean shutdown = new AtomicBoolean();
   private final AtomicLong rejectedBusy = new AtomicLong();
   private static final int MAX_CACHED_REWRITERS = 8192;
+  private static final int CLIENT_THREADS = 4;
 
   private final Map<Attributes, OtlpResourceRewriter> rewriters = new ConcurrentHashMap<>();
   private final Set<CompletableResultCode> pending = ConcurrentHashMap.newKeySet();
@@ -64,10 +73,21 @@ public final class OtlpHttpSink implements SpanSink {
   OtlpHttpSink(OtlpHttpSinkBuilder config) {
     this.config = config;
     this.uri = URI.create(config.tracesUrl());
+    // Blocking sends on threads of our own: on JDK 25 the future of HttpClient.sendAsync runs its
+    // dependent actions only on ForkJoinPool.commonPool(), which anything else may block.
+    this.sender = DaemonThreads.boundedPool("otlp-http-sink", config.maxConcurrentRequests());
+    this.retries = DaemonThreads.scheduler("otlp-http-sink-retry");
+    // The client's own (short, non-blocking) tasks need threads apart from the senders: the client
+    // starts every exchange on its executor, so with the senders' pool a full pool of blocked
+    // sends would wait forever for a thread to start them (seen with maxConcurrentRequests=1).
+    this.clientTasks =
+        DaemonThreads.boundedPool(
+            "otlp-http-sink-client", Math.min(CLIENT_THREADS, config.maxConcurrentRequests()));
     this.client =
         HttpClient.newBuilder()
             .connectTimeout(config.connectTimeout())
             .followRedirects(HttpClient.Redirect.NEVER)
+            .executor(clientTasks)
             .build();
   }
 
@@ -139,8 +159,18 @@ public final class OtlpHttpSink implements SpanSink {
     return rewriter;
   }
 
+  /** Hands one attempt to a sender thread; fails the batch if the sink has shut down. */
   private void send(byte[] body, int attempt, long deadlineNanos, CompletableResultCode result) {
-    CompletableFuture<HttpResponse<byte[]>> response;
+    try {
+      sender.execute(() -> post(body, attempt, deadlineNanos, result));
+    } catch (RejectedExecutionException e) {
+      finish(result, false, "sink shut down before attempt " + attempt);
+    }
+  }
+
+  /** Runs on a sender thread: one blocking POST, then the outcome. */
+  private void post(byte[] body, int attempt, long deadlineNanos, CompletableResultCode result) {
+    HttpResponse<byte[]> response;
     try {
       // built inside the try: a throw here must still release the slot and complete the result
       HttpRequest.Builder request =
@@ -151,13 +181,19 @@ public final class OtlpHttpSink implements SpanSink {
       for (Map.Entry<String, String> header : config.headers().entrySet()) {
         request.header(header.getKey(), header.getValue());
       }
-      response = client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+      response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      onResponse(body, attempt, deadlineNanos, result, null, e);
+      return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      finish(result, false, "interrupted during attempt " + attempt);
+      return;
     } catch (RuntimeException e) {
       finish(result, false, "cannot send request: " + e);
       return;
     }
-    response.whenComplete(
-        (resp, error) -> onResponse(body, attempt, deadlineNanos, result, resp, error));
+    onResponse(body, attempt, deadlineNanos, result, response, null);
   }
 
   private void onResponse(
@@ -166,7 +202,7 @@ public final class OtlpHttpSink implements SpanSink {
       long deadlineNanos,
       CompletableResultCode result,
       HttpResponse<byte[]> response,
-      Throwable error) {
+      IOException error) {
     String problem;
     long retryAfterNanos = -1;
     if (error == null) {
@@ -182,12 +218,7 @@ public final class OtlpHttpSink implements SpanSink {
       }
       retryAfterNanos = retryAfterNanos(response);
     } else {
-      Throwable cause = error instanceof CompletionException ? error.getCause() : error;
-      if (!(cause instanceof IOException)) {
-        finish(result, false, "request failed: " + cause);
-        return;
-      }
-      problem = "request failed: " + cause;
+      problem = "request failed: " + error;
     }
     if (attempt >= config.maxAttempts() || shutdown.get()) {
       finish(result, false, problem + " (gave up after " + attempt + " attempts)");
@@ -198,8 +229,12 @@ public final class OtlpHttpSink implements SpanSink {
       finish(result, false, problem + " (retry deadline reached after " + attempt + " attempts)");
       return;
     }
-    Executor delayed = CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS);
-    delayed.execute(() -> send(body, attempt + 1, deadlineNanos, result));
+    try {
+      retries.schedule(
+          () -> send(body, attempt + 1, deadlineNanos, result), delayNanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      finish(result, false, problem + " (sink shut down after " + attempt + " attempts)");
+    }
   }
 
   private long backoffNanos(int attempt) {
@@ -258,7 +293,8 @@ public final class OtlpHttpSink implements SpanSink {
 
   /**
    * Refuses new batches and completes when the requests in flight now have finished (their retries
-   * stop at the next failure). A second call succeeds at once.
+   * stop at the next failure); then ends the sink's sender and retry threads. A second call
+   * succeeds at once.
    */
   @Override
   public CompletableResultCode shutdown() {
@@ -266,7 +302,14 @@ public final class OtlpHttpSink implements SpanSink {
       baseLogger.log(Level.INFO, "shutdown called twice; ignoring");
       return CompletableResultCode.ofSuccess();
     }
-    return flush();
+    CompletableResultCode drained = flush();
+    drained.whenComplete(
+        () -> {
+          retries.shutdown();
+          sender.shutdown();
+          clientTasks.shutdown();
+        });
+    return drained;
   }
 
   /** Completes when every request in flight now has finished, successfully or not. */

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -196,6 +197,43 @@ class OtlpHttpSinkTest {
     assertTrue(text.contains("Authorization=OBFUSCATED"), text);
     assertFalse(text.contains("hunter2"), text);
     assertTrue(text.contains("/v1/traces"), text);
+  }
+
+  /**
+   * Regression: on JDK 25 the future returned by {@code HttpClient.sendAsync} runs its dependent
+   * actions only on {@code ForkJoinPool.commonPool()}, so a common pool blocked by anything else in
+   * the JVM stalled every export. The sink now sends and schedules retries on threads of its own.
+   * On JDK 17 this test passes with or without that fix; on JDK 25 it failed without it.
+   */
+  @Test
+  void exportAndItsRetryCompleteWhileEveryCommonPoolWorkerIsBlocked() throws Exception {
+    statuses.add(503);
+    sink = builder().setMaxAttempts(3).build();
+    int workers = ForkJoinPool.getCommonPoolParallelism();
+    CountDownLatch blocked = new CountDownLatch(workers);
+    CountDownLatch release = new CountDownLatch(1);
+    try {
+      for (int i = 0; i < workers; i++) {
+        ForkJoinPool.commonPool()
+            .execute(
+                () -> {
+                  blocked.countDown();
+                  try {
+                    release.await(30, TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                });
+      }
+      assertTrue(blocked.await(10, TimeUnit.SECONDS), "every common-pool worker is blocked");
+
+      CompletableResultCode result = sink.accept(spoofingBatch());
+
+      assertTrue(result.join(10, TimeUnit.SECONDS).isSuccess(), "503, then 200");
+      assertEquals(2, received.size());
+    } finally {
+      release.countDown();
+    }
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.spantransport.forwarder.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.spantransport.sink.internal.DaemonThreads;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.StatusCode;
@@ -25,6 +26,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
@@ -45,6 +48,11 @@ import java.util.stream.Collectors;
  * otel.scope.name}/{@code otel.scope.version}, {@code otel.status_code} for OK and ERROR and an
  * {@code error} tag (the status description, or {@code true}) for ERROR, one annotation per event.
  *
+ * <p>{@link #export} returns at once; each POST is sent, blocking, on one of the exporter's own
+ * daemon threads ({@code zipkin-exporter-N}, at most {@value #MAX_CONCURRENT_REQUESTS}; more wait
+ * in order), never on {@code ForkJoinPool.commonPool()}: on JDK 25 the future of {@code
+ * HttpClient.sendAsync} runs its dependent actions only there, and anything else may block it.
+ *
  * <p>This class is internal and may change without notice.
  */
 public final class ZipkinJsonExporter implements SpanExporter {
@@ -53,21 +61,33 @@ public final class ZipkinJsonExporter implements SpanExporter {
   private static final JsonFactory JSON = new JsonFactory();
   private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
 
+  /** The most POSTs sent at once. */
+  static final int MAX_CONCURRENT_REQUESTS = 4;
+
+  private static final int CLIENT_THREADS = 2;
+
   private final URI endpoint;
   private final Duration timeout;
   private final HttpClient client;
+  private final ExecutorService sender;
+  private final ExecutorService clientTasks;
   private final Set<CompletableResultCode> inFlight = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean shutdown = new AtomicBoolean();
 
   private ZipkinJsonExporter(URI endpoint, Duration timeout) {
     this.endpoint = endpoint;
     this.timeout = timeout;
+    this.sender = DaemonThreads.boundedPool("zipkin-exporter", MAX_CONCURRENT_REQUESTS);
+    // The client's own short tasks get threads apart from the blocked senders, which would
+    // otherwise wait forever for the client to start their exchanges.
+    this.clientTasks = DaemonThreads.boundedPool("zipkin-exporter-client", CLIENT_THREADS);
     // HTTP/1.1: Zipkin speaks it everywhere, and the JDK client's h2c upgrade of a POST stalls
     // against some servers (seen with the JDK 25 HttpServer).
     this.client =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(timeout)
+            .executor(clientTasks)
             .build();
   }
 
@@ -119,32 +139,43 @@ public final class ZipkinJsonExporter implements SpanExporter {
     CompletableResultCode result = new CompletableResultCode();
     inFlight.add(result);
     result.whenComplete(() -> inFlight.remove(result));
-    client
-        .sendAsync(request, HttpResponse.BodyHandlers.ofString())
-        .whenComplete(
-            (response, error) -> {
-              if (error != null) {
-                logger.log(
-                    Level.WARNING,
-                    "cannot send " + spans.size() + " spans to " + endpoint + ": " + error);
-                result.failExceptionally(error);
-              } else if (response.statusCode() / 100 != 2) {
-                logger.log(
-                    Level.WARNING,
-                    "zipkin at "
-                        + endpoint
-                        + " refused "
-                        + spans.size()
-                        + " spans: HTTP "
-                        + response.statusCode()
-                        + " "
-                        + response.body());
-                result.fail();
-              } else {
-                result.succeed();
-              }
-            });
+    try {
+      sender.execute(() -> post(request, spans.size(), result));
+    } catch (RejectedExecutionException e) {
+      logger.log(Level.WARNING, "exporter shut down; dropping " + spans.size() + " spans");
+      result.failExceptionally(e);
+    }
     return result;
+  }
+
+  /** Runs on a sender thread: one blocking POST, then completes {@code result}. */
+  private void post(HttpRequest request, int spans, CompletableResultCode result) {
+    HttpResponse<String> response;
+    try {
+      response = client.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      logger.log(Level.WARNING, "cannot send " + spans + " spans to " + endpoint + ": " + e);
+      result.failExceptionally(e);
+      return;
+    }
+    if (response.statusCode() / 100 != 2) {
+      logger.log(
+          Level.WARNING,
+          "zipkin at "
+              + endpoint
+              + " refused "
+              + spans
+              + " spans: HTTP "
+              + response.statusCode()
+              + " "
+              + response.body());
+      result.fail();
+    } else {
+      result.succeed();
+    }
   }
 
   /** Completes when every POST started so far has been answered. */
@@ -153,14 +184,23 @@ public final class ZipkinJsonExporter implements SpanExporter {
     return CompletableResultCode.ofAll(List.copyOf(inFlight));
   }
 
-  /** Refuses further exports and completes when the POSTs in flight have been answered. */
+  /**
+   * Refuses further exports and completes when the POSTs in flight have been answered; then ends
+   * the exporter's threads.
+   */
   @Override
   public CompletableResultCode shutdown() {
     if (!shutdown.compareAndSet(false, true)) {
       logger.log(Level.FINE, "already shut down");
       return CompletableResultCode.ofSuccess();
     }
-    return flush();
+    CompletableResultCode drained = flush();
+    drained.whenComplete(
+        () -> {
+          sender.shutdown();
+          clientTasks.shutdown();
+        });
+    return drained;
   }
 
   @Override

@@ -23,6 +23,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -106,6 +108,45 @@ class ZipkinJsonExporterTest {
             .join(10, TimeUnit.SECONDS);
     assertTrue(r.isDone());
     assertFalse(r.isSuccess());
+  }
+
+  /**
+   * Regression: on JDK 25 the future returned by {@code HttpClient.sendAsync} runs its dependent
+   * actions only on {@code ForkJoinPool.commonPool()}, so a common pool blocked by anything else in
+   * the JVM stalled every export. The exporter now sends on threads of its own. On JDK 17 this test
+   * passes with or without that fix; on JDK 25 it failed without it.
+   */
+  @Test
+  void exportCompletesWhileEveryCommonPoolWorkerIsBlocked() throws Exception {
+    ZipkinJsonExporter exporter = ZipkinJsonExporter.create(url(), Duration.ofSeconds(5));
+    int workers = ForkJoinPool.getCommonPoolParallelism();
+    CountDownLatch blocked = new CountDownLatch(workers);
+    CountDownLatch release = new CountDownLatch(1);
+    try {
+      for (int i = 0; i < workers; i++) {
+        ForkJoinPool.commonPool()
+            .execute(
+                () -> {
+                  blocked.countDown();
+                  try {
+                    release.await(30, TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                });
+      }
+      assertTrue(blocked.await(10, TimeUnit.SECONDS), "every common-pool worker is blocked");
+
+      CompletableResultCode r =
+          exporter
+              .export(List.of(span(SpanKind.INTERNAL, StatusData.unset())))
+              .join(10, TimeUnit.SECONDS);
+
+      assertTrue(r.isSuccess());
+      assertTrue(exporter.shutdown().join(10, TimeUnit.SECONDS).isSuccess());
+    } finally {
+      release.countDown();
+    }
   }
 
   @Test
