@@ -81,8 +81,8 @@ public final class ZipkinJsonExporter implements SpanExporter {
     // The client's own short tasks get threads apart from the blocked senders, which would
     // otherwise wait forever for the client to start their exchanges.
     this.clientTasks = DaemonThreads.boundedPool("zipkin-exporter-client", CLIENT_THREADS);
-    // HTTP/1.1: Zipkin speaks it everywhere, and the JDK client's h2c upgrade of a POST stalls
-    // against some servers (seen with the JDK 25 HttpServer).
+    // HTTP/1.1: every Zipkin server speaks it, and it spares each new connection the client's
+    // h2c upgrade attempt.
     this.client =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
