@@ -17,7 +17,7 @@ class InflightWindowTest {
 
   private final InflightWindow window = new InflightWindow(4, 4096, FullBufferPolicy.DROP_NEWEST);
   private final ExporterMetrics metrics =
-      new ExporterMetrics(MeterProvider.noop(), window::spans, window::bytes);
+      new ExporterMetrics(MeterProvider::noop, window::spans, window::bytes);
 
   InflightWindowTest() {
     window.setMetrics(metrics);
