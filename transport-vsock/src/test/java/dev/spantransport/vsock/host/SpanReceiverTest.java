@@ -261,31 +261,40 @@ class SpanReceiverTest {
   }
 
   @Test
-  void malformedPayloadClosesOnlyThatConnection() throws Exception {
-    assertBadInputClosesOnlyItsConnection(
-        guest -> {
-          guest.handshake(78, 78);
-          guest.send(spans(1, new byte[] {0x0a, 0x7f, 0x01}));
-        },
-        true);
-  }
-
-  @Test
-  void tooManySpansClosesOnlyThatConnection() throws Exception {
+  void malformedPayloadAndTooManySpansRejectTheBatchButKeepTheConnection() throws Exception {
     RecordingSink sink = new RecordingSink();
     start(unixReceiver(sink).setMaxSpansPerFrame(3));
-    try (TestGuest bad = TestGuest.connect(socket())) {
-      bad.handshake(80, 80);
-      bad.send(spans(1, otlp(4)));
-      Frame error = bad.next();
-      assertNotNull(error);
-      assertEquals(ERROR, error.type());
-      assertEquals(5, error.errorCode(), "TOO_MANY_SPANS");
-      assertTrue(error.fatal());
-      assertTrue(bad.awaitClosed());
+    try (TestGuest guest = TestGuest.connect(socket())) {
+      guest.handshake(80, 80);
+      guest
+          .send(spans(1, otlp(1)))
+          .send(spans(2, new byte[] {0x0a, 0x7f, 0x01}))
+          .send(spans(3, otlp(4)))
+          .send(spans(4, otlp(2)));
+      List<Frame> errors = new ArrayList<>();
+      long acked = 0;
+      while (acked < 4) {
+        Frame f = guest.next();
+        assertNotNull(f, () -> "no ACK 4; errors so far " + errors);
+        if (f.type() == ERROR) {
+          assertTrue(acked < f.sequence(), "the ERROR comes before the ACK covering its batch");
+          errors.add(f);
+        } else {
+          assertEquals(ACK, f.type(), () -> "unexpected " + f);
+          acked = f.sequence();
+        }
+      }
+      assertEquals(List.of(2L, 3L), errors.stream().map(Frame::sequence).toList());
+      assertEquals(4, errors.get(0).errorCode(), "MALFORMED_PAYLOAD");
+      assertEquals(5, errors.get(1).errorCode(), "TOO_MANY_SPANS");
+      assertTrue(errors.stream().noneMatch(Frame::fatal), "per-batch rejections are not fatal");
+      guest.send(spans(5, otlp(1)));
+      assertEquals(5, guest.awaitAck(5).sequence(), "the connection stays open");
     }
-    assertStillServing(sink, 81);
-    assertTrue(sink.seen.stream().noneMatch(s -> s.sessionId().endsWith("0050")));
+    assertEquals(List.of(1L, 4L, 5L), sink.seen.stream().map(Seen::sequence).toList());
+    try (TestGuest again = TestGuest.connect(socket())) {
+      assertEquals(5, again.handshake(80, 80).sequence(), "rejected batches count as done");
+    }
   }
 
   @Test

@@ -388,17 +388,19 @@ final class Connection implements FrameHandler {
     try {
       spans = Wire.countSpans(buffer, offset, length);
     } catch (MalformedPayloadException | RuntimeException e) {
-      fail(
-          Wire.MALFORMED_PAYLOAD,
+      rejectBatch(
+          slot,
           sequence,
+          Wire.MALFORMED_PAYLOAD,
           "malformed_payload",
           "malformed OTLP payload: " + e.getMessage());
       return;
     }
     if (spans > config.maxSpansPerFrame()) {
-      fail(
-          Wire.TOO_MANY_SPANS,
+      rejectBatch(
+          slot,
           sequence,
+          Wire.TOO_MANY_SPANS,
           "too_many_spans",
           "spans per frame must be at most " + config.maxSpansPerFrame() + ": " + spans);
       return;
@@ -408,6 +410,28 @@ final class Connection implements FrameHandler {
       lastSequence = sequence;
     }
     dispatch(slot, sequence, spans, buffer, offset, length);
+  }
+
+  /**
+   * Rejects one batch for good (PROTOCOL.md section 6): a non-fatal ERROR for its sequence, then
+   * the batch counts as done, so the next ACK covers it once the batches before it are done. The
+   * sinks never see it and the connection stays open.
+   */
+  private void rejectBatch(Slot slot, long sequence, int code, String reason, String message) {
+    context.metrics.rejected(guest, reason);
+    context.connectionLog.log(
+        Level.WARNING, "rejected batch " + sequence + " from " + label + ": " + message);
+    queueError(code, sequence, false, message);
+    if (state == CLOSED) {
+      return;
+    }
+    if (slot == null) {
+      slot = newSlot(sequence);
+      lastSequence = sequence;
+    }
+    slot.state = Slot.REJECTED;
+    advanceAck();
+    markDirty();
   }
 
   // ---------------------------------------------------------------- legacy (Kata) framing
@@ -570,21 +594,7 @@ final class Connection implements FrameHandler {
     } else {
       slot.state = Slot.SUCCEEDED;
     }
-    long ack = -1;
-    long acked = 0;
-    while (count > 0 && slots[head].state == Slot.SUCCEEDED) {
-      Slot s = slots[head];
-      ack = s.sequence;
-      s.state = Slot.FREE;
-      head = (head + 1) % slots.length;
-      count--;
-      acked++;
-    }
-    if (ack >= 0 && !legacy) {
-      session.ack(ack);
-      context.metrics.acked(guest, acked);
-      queueAck(ack);
-    }
+    advanceAck();
     if (state == LEGACY && in.position() >= LEGACY_HEADER && count < config.window()) {
       readLegacy(); // frames left waiting while the window was full
     }
@@ -593,6 +603,28 @@ final class Connection implements FrameHandler {
     }
     markDirty();
     updateInterest();
+  }
+
+  /** Retires the done slots at the head of the window and queues the cumulative ACK for them. */
+  private void advanceAck() {
+    long ack = -1;
+    long acked = 0;
+    while (count > 0
+        && (slots[head].state == Slot.SUCCEEDED || slots[head].state == Slot.REJECTED)) {
+      Slot s = slots[head];
+      ack = s.sequence;
+      if (s.state == Slot.SUCCEEDED) {
+        acked++;
+      }
+      s.state = Slot.FREE;
+      head = (head + 1) % slots.length;
+      count--;
+    }
+    if (ack >= 0 && session != null) {
+      session.ack(ack);
+      context.metrics.acked(guest, acked);
+      queueAck(ack);
+    }
   }
 
   private void releasePayload(Slot slot) {
