@@ -195,11 +195,51 @@ class SpanReceiverTest {
       assertEquals(1, error.sequence());
       assertEquals(7, error.errorCode(), "SINK_UNAVAILABLE");
       assertFalse(error.fatal());
-      sink.failing.set(false);
-      guest.send(spans(1, otlp(1)));
-      assertEquals(1, guest.awaitAck(1).sequence());
+    }
+    sink.failing.set(false);
+    try (TestGuest again = TestGuest.connect(socket())) {
+      assertEquals(0, again.handshake(5, 5).sequence());
+      again.send(spans(1, otlp(1)));
+      assertEquals(1, again.awaitAck(1).sequence());
     }
     assertEquals(1, sink.seen.size());
+  }
+
+  @Test
+  void afterSinkUnavailableLaterBatchesOfTheConnectionDoNotReachTheSink() throws Exception {
+    RecordingSink sink = new RecordingSink();
+    sink.failOnce.add(2L);
+    start(unixReceiver(sink));
+    try (TestGuest guest = TestGuest.connect(socket())) {
+      guest.handshake(6, 6);
+      guest
+          .send(spans(1, otlp(1)))
+          .send(spans(2, otlp(1)))
+          .send(spans(3, otlp(1)))
+          .send(spans(4, otlp(1)));
+      Frame f;
+      while ((f = guest.next()) != null && f.type() != ERROR) {
+        assertEquals(ACK, f.type(), "only ACK 1 before the ERROR");
+        assertEquals(1, f.sequence(), "nothing from batch 2 on is acked");
+      }
+      assertNotNull(f, "no SINK_UNAVAILABLE");
+      assertEquals(2, f.sequence());
+      assertEquals(7, f.errorCode(), "SINK_UNAVAILABLE");
+      // The guest closes after SINK_UNAVAILABLE. A PING proves batches 3 and 4 were read.
+      guest.send(TestGuest.ping(7));
+      Frame pong;
+      while ((pong = guest.next()) != null && pong.type() != PONG) {
+        assertEquals(ACK, pong.type(), () -> "unexpected frame");
+        assertEquals(1, pong.sequence(), "nothing from batch 2 on is acked");
+      }
+      assertNotNull(pong, "no PONG");
+    }
+    try (TestGuest again = TestGuest.connect(socket())) {
+      assertEquals(1, again.handshake(6, 6).sequence());
+      again.send(spans(2, otlp(1))).send(spans(3, otlp(1))).send(spans(4, otlp(1)));
+      assertEquals(4, again.awaitAck(4).sequence());
+    }
+    assertEquals(List.of(1L, 2L, 3L, 4L), sink.seen.stream().map(Seen::sequence).toList());
   }
 
   @Test

@@ -87,6 +87,7 @@ final class Connection implements FrameHandler {
   private String sessionHex = "";
   private long lastSequence;
   private long pendingAck = -1;
+  private boolean sinkRefused;
   private Slot[] slots;
   private int head;
   private int count;
@@ -357,39 +358,40 @@ final class Connection implements FrameHandler {
       queueAck(acked);
       return;
     }
-    Slot slot = findSlot(sequence);
-    if (slot != null) {
-      if (slot.state != Slot.FAILED) {
-        context.metrics.duplicate(guest); // already in the sinks or waiting for an earlier ACK
-        return;
-      }
-    } else {
-      if (sequence <= lastSequence) {
-        fail(
-            Wire.PROTOCOL_VIOLATION,
-            sequence,
-            "protocol_violation",
-            "SPANS sequence must increase on a connection: last "
-                + lastSequence
-                + ", got "
-                + sequence);
-        return;
-      }
-      if (count >= config.window()) {
-        fail(
-            Wire.PROTOCOL_VIOLATION,
-            sequence,
-            "window_exceeded",
-            "more than window " + config.window() + " un-acked SPANS frames");
-        return;
-      }
+    if (sinkRefused()) {
+      // PROTOCOL.md section 6: after SINK_UNAVAILABLE nothing later reaches the sinks on this
+      // connection. The batch stays un-acked; the guest resends it after reconnecting.
+      context.metrics.rejected(guest, "after_sink_unavailable");
+      return;
+    }
+    if (findSlot(sequence) != null) {
+      context.metrics.duplicate(guest); // already in the sinks or waiting for an earlier ACK
+      return;
+    }
+    if (sequence <= lastSequence) {
+      fail(
+          Wire.PROTOCOL_VIOLATION,
+          sequence,
+          "protocol_violation",
+          "SPANS sequence must increase on a connection: last "
+              + lastSequence
+              + ", got "
+              + sequence);
+      return;
+    }
+    if (count >= config.window()) {
+      fail(
+          Wire.PROTOCOL_VIOLATION,
+          sequence,
+          "window_exceeded",
+          "more than window " + config.window() + " un-acked SPANS frames");
+      return;
     }
     int spans;
     try {
       spans = Wire.countSpans(buffer, offset, length);
     } catch (MalformedPayloadException | RuntimeException e) {
       rejectBatch(
-          slot,
           sequence,
           Wire.MALFORMED_PAYLOAD,
           "malformed_payload",
@@ -398,17 +400,14 @@ final class Connection implements FrameHandler {
     }
     if (spans > config.maxSpansPerFrame()) {
       rejectBatch(
-          slot,
           sequence,
           Wire.TOO_MANY_SPANS,
           "too_many_spans",
           "spans per frame must be at most " + config.maxSpansPerFrame() + ": " + spans);
       return;
     }
-    if (slot == null) {
-      slot = newSlot(sequence);
-      lastSequence = sequence;
-    }
+    Slot slot = newSlot(sequence);
+    lastSequence = sequence;
     dispatch(slot, sequence, spans, buffer, offset, length);
   }
 
@@ -417,7 +416,7 @@ final class Connection implements FrameHandler {
    * the batch counts as done, so the next ACK covers it once the batches before it are done. The
    * sinks never see it and the connection stays open.
    */
-  private void rejectBatch(Slot slot, long sequence, int code, String reason, String message) {
+  private void rejectBatch(long sequence, int code, String reason, String message) {
     context.metrics.rejected(guest, reason);
     context.connectionLog.log(
         Level.WARNING, "rejected batch " + sequence + " from " + label + ": " + message);
@@ -425,13 +424,27 @@ final class Connection implements FrameHandler {
     if (state == CLOSED) {
       return;
     }
-    if (slot == null) {
-      slot = newSlot(sequence);
-      lastSequence = sequence;
-    }
+    Slot slot = newSlot(sequence);
+    lastSequence = sequence;
     slot.state = Slot.REJECTED;
     advanceAck();
     markDirty();
+  }
+
+  /**
+   * Returns whether a sink refused a batch of this connection: reported (SINK_UNAVAILABLE queued),
+   * or known from a sink's result whose completion the loop has not processed yet.
+   */
+  private boolean sinkRefused() {
+    if (sinkRefused) {
+      return true;
+    }
+    for (int i = 0; i < count; i++) {
+      if (slots[(head + i) % slots.length].failed) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ---------------------------------------------------------------- legacy (Kata) framing
@@ -585,6 +598,7 @@ final class Connection implements FrameHandler {
         slot.state = Slot.SUCCEEDED; // no acks in the legacy protocol: the batch is dropped
       } else {
         slot.state = Slot.FAILED;
+        sinkRefused = true;
         queueError(
             Wire.SINK_UNAVAILABLE,
             slot.sequence,
