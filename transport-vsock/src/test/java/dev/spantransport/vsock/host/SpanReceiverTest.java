@@ -243,6 +243,31 @@ class SpanReceiverTest {
   }
 
   @Test
+  void sessionOfALiveConnectionIsNotForgottenWhenTheTableIsFull() throws Exception {
+    RecordingSink sink = new RecordingSink();
+    start(unixReceiver(sink).setSessionTableSize(1));
+    try (TestGuest a = TestGuest.connect(socket())) {
+      a.handshake(21, 21);
+      a.send(spans(1, otlp(1)));
+      assertEquals(1, a.awaitAck(1).sequence());
+      try (TestGuest b = TestGuest.connect(socket())) {
+        b.handshake(22, 22); // a second session in a table of one
+        b.send(spans(1, otlp(1)));
+        assertEquals(1, b.awaitAck(1).sequence());
+      }
+      a.send(spans(2, otlp(1)));
+      assertEquals(2, a.awaitAck(2).sequence());
+    }
+    try (TestGuest again = TestGuest.connect(socket())) {
+      assertEquals(2, again.handshake(21, 21).sequence(), "the reconnect sees every ack");
+      again.send(spans(2, otlp(1)));
+      assertEquals(2, again.awaitAck(2).sequence());
+    }
+    assertEquals(
+        2, sink.seen.stream().filter(s -> s.sessionId().endsWith("0015")).count(), "no redelivery");
+  }
+
+  @Test
   void slowSinkStopsReadingAndKeepsMemoryBounded() throws Exception {
     HoldingSink sink = new HoldingSink();
     int window = 2;

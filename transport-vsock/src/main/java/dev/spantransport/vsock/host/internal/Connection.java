@@ -330,7 +330,7 @@ final class Connection implements FrameHandler {
               + Wire.describe(hello));
       return;
     }
-    session = context.sessions.session(Wire.sessionHigh(hello), Wire.sessionLow(hello));
+    session = context.sessions.open(Wire.sessionHigh(hello), Wire.sessionLow(hello));
     sessionHex = session.hex();
     long acked = session.acked();
     lastSequence = acked;
@@ -857,6 +857,9 @@ final class Connection implements FrameHandler {
       return;
     }
     state = CLOSED;
+    if (session != null) {
+      context.sessions.release(session); // no acks after this: completions find the state CLOSED
+    }
     if (key != null) {
       key.cancel();
     }
