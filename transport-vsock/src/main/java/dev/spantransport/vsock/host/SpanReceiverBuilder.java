@@ -255,7 +255,8 @@ public final class SpanReceiverBuilder {
   }
 
   /**
-   * Sets how many guest sessions are remembered for dedupe (least recently used forgotten first).
+   * Sets how many guest sessions are remembered for dedupe (least recently used forgotten first,
+   * but never one a live connection uses: with more live sessions than this, all of them are kept).
    * Default {@value #DEFAULT_SESSION_TABLE_SIZE}.
    *
    * @param size at least 1

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spantransport.sink.SpanBatch;
+import dev.spantransport.sink.SpanSink;
 import dev.spantransport.spi.Endpoint;
 import dev.spantransport.spi.PeerAttributes;
 import dev.spantransport.vsock.guest.VsockSpanExporter;
@@ -13,6 +15,7 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.resources.Resource;
@@ -22,8 +25,12 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -101,5 +108,55 @@ class SpanReceiverEndToEndTest {
             .mapToLong(p -> p.getValue())
             .sum();
     assertEquals(2, spansCounted);
+  }
+
+  @Test
+  void batchRefusedByTheSinkIsResentAndEveryBatchReachesTheSinkExactlyOnce() throws Exception {
+    Path socketFile = dir.resolve("r.sock");
+    Map<String, Integer> accepted = new ConcurrentHashMap<>();
+    AtomicBoolean refusedTwo = new AtomicBoolean();
+    SpanSink sink =
+        new SpanSink() {
+          @Override
+          public CompletableResultCode accept(SpanBatch batch) {
+            if (batch.sequence() == 2 && refusedTwo.compareAndSet(false, true)) {
+              return CompletableResultCode.ofFailure();
+            }
+            accepted.merge(batch.sessionId() + "/" + batch.sequence(), 1, Integer::sum);
+            return CompletableResultCode.ofSuccess();
+          }
+
+          @Override
+          public CompletableResultCode shutdown() {
+            return CompletableResultCode.ofSuccess();
+          }
+        };
+    SpanReceiver receiver =
+        SpanReceiver.builder().addEndpoint(TestEndpoints.unix(socketFile)).addSink(sink).build();
+    assertTrue(receiver.start().isSuccess());
+    int batches = 12;
+    try {
+      VsockSpanExporter exporter =
+          VsockSpanExporter.builder()
+              .setEndpoint("unix:" + socketFile)
+              .setReconnectInitialBackoff(Duration.ofMillis(10))
+              .setReconnectMaxBackoff(Duration.ofMillis(50))
+              .build();
+      SdkTracerProvider tracerProvider =
+          SdkTracerProvider.builder()
+              .addSpanProcessor(SimpleSpanProcessor.create(exporter))
+              .build();
+      Tracer tracer = tracerProvider.get("e2e");
+      for (int i = 0; i < batches; i++) {
+        tracer.spanBuilder("span-" + i).startSpan().end(); // one export, one batch each
+      }
+      assertTrue(tracerProvider.forceFlush().join(10, TimeUnit.SECONDS).isSuccess());
+      assertTrue(tracerProvider.shutdown().join(10, TimeUnit.SECONDS).isSuccess());
+    } finally {
+      assertTrue(receiver.shutdown().join(15, TimeUnit.SECONDS).isSuccess());
+    }
+    assertTrue(refusedTwo.get(), "the sink refused batch 2 once");
+    assertEquals(batches, accepted.size(), accepted::toString);
+    assertTrue(accepted.values().stream().allMatch(n -> n == 1), accepted::toString);
   }
 }

@@ -195,11 +195,76 @@ class SpanReceiverTest {
       assertEquals(1, error.sequence());
       assertEquals(7, error.errorCode(), "SINK_UNAVAILABLE");
       assertFalse(error.fatal());
-      sink.failing.set(false);
-      guest.send(spans(1, otlp(1)));
-      assertEquals(1, guest.awaitAck(1).sequence());
+    }
+    sink.failing.set(false);
+    try (TestGuest again = TestGuest.connect(socket())) {
+      assertEquals(0, again.handshake(5, 5).sequence());
+      again.send(spans(1, otlp(1)));
+      assertEquals(1, again.awaitAck(1).sequence());
     }
     assertEquals(1, sink.seen.size());
+  }
+
+  @Test
+  void afterSinkUnavailableLaterBatchesOfTheConnectionDoNotReachTheSink() throws Exception {
+    RecordingSink sink = new RecordingSink();
+    sink.failOnce.add(2L);
+    start(unixReceiver(sink));
+    try (TestGuest guest = TestGuest.connect(socket())) {
+      guest.handshake(6, 6);
+      guest
+          .send(spans(1, otlp(1)))
+          .send(spans(2, otlp(1)))
+          .send(spans(3, otlp(1)))
+          .send(spans(4, otlp(1)));
+      Frame f;
+      while ((f = guest.next()) != null && f.type() != ERROR) {
+        assertEquals(ACK, f.type(), "only ACK 1 before the ERROR");
+        assertEquals(1, f.sequence(), "nothing from batch 2 on is acked");
+      }
+      assertNotNull(f, "no SINK_UNAVAILABLE");
+      assertEquals(2, f.sequence());
+      assertEquals(7, f.errorCode(), "SINK_UNAVAILABLE");
+      // The guest closes after SINK_UNAVAILABLE. A PING proves batches 3 and 4 were read.
+      guest.send(TestGuest.ping(7));
+      Frame pong;
+      while ((pong = guest.next()) != null && pong.type() != PONG) {
+        assertEquals(ACK, pong.type(), () -> "unexpected frame");
+        assertEquals(1, pong.sequence(), "nothing from batch 2 on is acked");
+      }
+      assertNotNull(pong, "no PONG");
+    }
+    try (TestGuest again = TestGuest.connect(socket())) {
+      assertEquals(1, again.handshake(6, 6).sequence());
+      again.send(spans(2, otlp(1))).send(spans(3, otlp(1))).send(spans(4, otlp(1)));
+      assertEquals(4, again.awaitAck(4).sequence());
+    }
+    assertEquals(List.of(1L, 2L, 3L, 4L), sink.seen.stream().map(Seen::sequence).toList());
+  }
+
+  @Test
+  void sessionOfALiveConnectionIsNotForgottenWhenTheTableIsFull() throws Exception {
+    RecordingSink sink = new RecordingSink();
+    start(unixReceiver(sink).setSessionTableSize(1));
+    try (TestGuest a = TestGuest.connect(socket())) {
+      a.handshake(21, 21);
+      a.send(spans(1, otlp(1)));
+      assertEquals(1, a.awaitAck(1).sequence());
+      try (TestGuest b = TestGuest.connect(socket())) {
+        b.handshake(22, 22); // a second session in a table of one
+        b.send(spans(1, otlp(1)));
+        assertEquals(1, b.awaitAck(1).sequence());
+      }
+      a.send(spans(2, otlp(1)));
+      assertEquals(2, a.awaitAck(2).sequence());
+    }
+    try (TestGuest again = TestGuest.connect(socket())) {
+      assertEquals(2, again.handshake(21, 21).sequence(), "the reconnect sees every ack");
+      again.send(spans(2, otlp(1)));
+      assertEquals(2, again.awaitAck(2).sequence());
+    }
+    assertEquals(
+        2, sink.seen.stream().filter(s -> s.sessionId().endsWith("0015")).count(), "no redelivery");
   }
 
   @Test
@@ -261,31 +326,40 @@ class SpanReceiverTest {
   }
 
   @Test
-  void malformedPayloadClosesOnlyThatConnection() throws Exception {
-    assertBadInputClosesOnlyItsConnection(
-        guest -> {
-          guest.handshake(78, 78);
-          guest.send(spans(1, new byte[] {0x0a, 0x7f, 0x01}));
-        },
-        true);
-  }
-
-  @Test
-  void tooManySpansClosesOnlyThatConnection() throws Exception {
+  void malformedPayloadAndTooManySpansRejectTheBatchButKeepTheConnection() throws Exception {
     RecordingSink sink = new RecordingSink();
     start(unixReceiver(sink).setMaxSpansPerFrame(3));
-    try (TestGuest bad = TestGuest.connect(socket())) {
-      bad.handshake(80, 80);
-      bad.send(spans(1, otlp(4)));
-      Frame error = bad.next();
-      assertNotNull(error);
-      assertEquals(ERROR, error.type());
-      assertEquals(5, error.errorCode(), "TOO_MANY_SPANS");
-      assertTrue(error.fatal());
-      assertTrue(bad.awaitClosed());
+    try (TestGuest guest = TestGuest.connect(socket())) {
+      guest.handshake(80, 80);
+      guest
+          .send(spans(1, otlp(1)))
+          .send(spans(2, new byte[] {0x0a, 0x7f, 0x01}))
+          .send(spans(3, otlp(4)))
+          .send(spans(4, otlp(2)));
+      List<Frame> errors = new ArrayList<>();
+      long acked = 0;
+      while (acked < 4) {
+        Frame f = guest.next();
+        assertNotNull(f, () -> "no ACK 4; errors so far " + errors);
+        if (f.type() == ERROR) {
+          assertTrue(acked < f.sequence(), "the ERROR comes before the ACK covering its batch");
+          errors.add(f);
+        } else {
+          assertEquals(ACK, f.type(), () -> "unexpected " + f);
+          acked = f.sequence();
+        }
+      }
+      assertEquals(List.of(2L, 3L), errors.stream().map(Frame::sequence).toList());
+      assertEquals(4, errors.get(0).errorCode(), "MALFORMED_PAYLOAD");
+      assertEquals(5, errors.get(1).errorCode(), "TOO_MANY_SPANS");
+      assertTrue(errors.stream().noneMatch(Frame::fatal), "per-batch rejections are not fatal");
+      guest.send(spans(5, otlp(1)));
+      assertEquals(5, guest.awaitAck(5).sequence(), "the connection stays open");
     }
-    assertStillServing(sink, 81);
-    assertTrue(sink.seen.stream().noneMatch(s -> s.sessionId().endsWith("0050")));
+    assertEquals(List.of(1L, 4L, 5L), sink.seen.stream().map(Seen::sequence).toList());
+    try (TestGuest again = TestGuest.connect(socket())) {
+      assertEquals(5, again.handshake(80, 80).sequence(), "rejected batches count as done");
+    }
   }
 
   @Test

@@ -5,7 +5,9 @@ import dev.spantransport.sink.SpanSink;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +27,10 @@ final class TestSinks {
     final List<Seen> seen = new CopyOnWriteArrayList<>();
     final BlockingQueue<Seen> arrivals = new LinkedBlockingQueue<>();
     final AtomicBoolean failing = new AtomicBoolean();
+
+    /** Sequences to refuse the first time they arrive (of any session). */
+    final Set<Long> failOnce = ConcurrentHashMap.newKeySet();
+
     final AtomicBoolean shutDown = new AtomicBoolean();
 
     @Override
@@ -36,7 +42,7 @@ final class TestSinks {
               batch.spanCount(),
               batch.copyPayload(),
               batch.identity());
-      if (failing.get()) {
+      if (failing.get() || failOnce.remove(batch.sequence())) {
         arrivals.add(s);
         return CompletableResultCode.ofFailure();
       }

@@ -87,6 +87,7 @@ final class Connection implements FrameHandler {
   private String sessionHex = "";
   private long lastSequence;
   private long pendingAck = -1;
+  private boolean sinkRefused;
   private Slot[] slots;
   private int head;
   private int count;
@@ -329,7 +330,7 @@ final class Connection implements FrameHandler {
               + Wire.describe(hello));
       return;
     }
-    session = context.sessions.session(Wire.sessionHigh(hello), Wire.sessionLow(hello));
+    session = context.sessions.open(Wire.sessionHigh(hello), Wire.sessionLow(hello));
     sessionHex = session.hex();
     long acked = session.acked();
     lastSequence = acked;
@@ -357,57 +358,93 @@ final class Connection implements FrameHandler {
       queueAck(acked);
       return;
     }
-    Slot slot = findSlot(sequence);
-    if (slot != null) {
-      if (slot.state != Slot.FAILED) {
-        context.metrics.duplicate(guest); // already in the sinks or waiting for an earlier ACK
-        return;
-      }
-    } else {
-      if (sequence <= lastSequence) {
-        fail(
-            Wire.PROTOCOL_VIOLATION,
-            sequence,
-            "protocol_violation",
-            "SPANS sequence must increase on a connection: last "
-                + lastSequence
-                + ", got "
-                + sequence);
-        return;
-      }
-      if (count >= config.window()) {
-        fail(
-            Wire.PROTOCOL_VIOLATION,
-            sequence,
-            "window_exceeded",
-            "more than window " + config.window() + " un-acked SPANS frames");
-        return;
-      }
+    if (sinkRefused()) {
+      // PROTOCOL.md section 6: after SINK_UNAVAILABLE nothing later reaches the sinks on this
+      // connection. The batch stays un-acked; the guest resends it after reconnecting.
+      context.metrics.rejected(guest, "after_sink_unavailable");
+      return;
+    }
+    if (findSlot(sequence) != null) {
+      context.metrics.duplicate(guest); // already in the sinks or waiting for an earlier ACK
+      return;
+    }
+    if (sequence <= lastSequence) {
+      fail(
+          Wire.PROTOCOL_VIOLATION,
+          sequence,
+          "protocol_violation",
+          "SPANS sequence must increase on a connection: last "
+              + lastSequence
+              + ", got "
+              + sequence);
+      return;
+    }
+    if (count >= config.window()) {
+      fail(
+          Wire.PROTOCOL_VIOLATION,
+          sequence,
+          "window_exceeded",
+          "more than window " + config.window() + " un-acked SPANS frames");
+      return;
     }
     int spans;
     try {
       spans = Wire.countSpans(buffer, offset, length);
     } catch (MalformedPayloadException | RuntimeException e) {
-      fail(
-          Wire.MALFORMED_PAYLOAD,
+      rejectBatch(
           sequence,
+          Wire.MALFORMED_PAYLOAD,
           "malformed_payload",
           "malformed OTLP payload: " + e.getMessage());
       return;
     }
     if (spans > config.maxSpansPerFrame()) {
-      fail(
-          Wire.TOO_MANY_SPANS,
+      rejectBatch(
           sequence,
+          Wire.TOO_MANY_SPANS,
           "too_many_spans",
           "spans per frame must be at most " + config.maxSpansPerFrame() + ": " + spans);
       return;
     }
-    if (slot == null) {
-      slot = newSlot(sequence);
-      lastSequence = sequence;
-    }
+    Slot slot = newSlot(sequence);
+    lastSequence = sequence;
     dispatch(slot, sequence, spans, buffer, offset, length);
+  }
+
+  /**
+   * Rejects one batch for good (PROTOCOL.md section 6): a non-fatal ERROR for its sequence, then
+   * the batch counts as done, so the next ACK covers it once the batches before it are done. The
+   * sinks never see it and the connection stays open.
+   */
+  private void rejectBatch(long sequence, int code, String reason, String message) {
+    context.metrics.rejected(guest, reason);
+    context.connectionLog.log(
+        Level.WARNING, "rejected batch " + sequence + " from " + label + ": " + message);
+    queueError(code, sequence, false, message);
+    if (state == CLOSED) {
+      return;
+    }
+    Slot slot = newSlot(sequence);
+    lastSequence = sequence;
+    slot.state = Slot.REJECTED;
+    advanceAck();
+    markDirty();
+  }
+
+  /**
+   * Returns whether a sink refused a batch of this connection: reported (SINK_UNAVAILABLE queued),
+   * or known from a sink's result whose completion the loop has not processed yet.
+   */
+  private boolean sinkRefused() {
+    if (sinkRefused) {
+      return true;
+    }
+    for (int i = 0; i < count; i++) {
+      if (slots[(head + i) % slots.length].failed) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ---------------------------------------------------------------- legacy (Kata) framing
@@ -561,6 +598,7 @@ final class Connection implements FrameHandler {
         slot.state = Slot.SUCCEEDED; // no acks in the legacy protocol: the batch is dropped
       } else {
         slot.state = Slot.FAILED;
+        sinkRefused = true;
         queueError(
             Wire.SINK_UNAVAILABLE,
             slot.sequence,
@@ -570,21 +608,7 @@ final class Connection implements FrameHandler {
     } else {
       slot.state = Slot.SUCCEEDED;
     }
-    long ack = -1;
-    long acked = 0;
-    while (count > 0 && slots[head].state == Slot.SUCCEEDED) {
-      Slot s = slots[head];
-      ack = s.sequence;
-      s.state = Slot.FREE;
-      head = (head + 1) % slots.length;
-      count--;
-      acked++;
-    }
-    if (ack >= 0 && !legacy) {
-      session.ack(ack);
-      context.metrics.acked(guest, acked);
-      queueAck(ack);
-    }
+    advanceAck();
     if (state == LEGACY && in.position() >= LEGACY_HEADER && count < config.window()) {
       readLegacy(); // frames left waiting while the window was full
     }
@@ -593,6 +617,28 @@ final class Connection implements FrameHandler {
     }
     markDirty();
     updateInterest();
+  }
+
+  /** Retires the done slots at the head of the window and queues the cumulative ACK for them. */
+  private void advanceAck() {
+    long ack = -1;
+    long acked = 0;
+    while (count > 0
+        && (slots[head].state == Slot.SUCCEEDED || slots[head].state == Slot.REJECTED)) {
+      Slot s = slots[head];
+      ack = s.sequence;
+      if (s.state == Slot.SUCCEEDED) {
+        acked++;
+      }
+      s.state = Slot.FREE;
+      head = (head + 1) % slots.length;
+      count--;
+    }
+    if (ack >= 0 && session != null) {
+      session.ack(ack);
+      context.metrics.acked(guest, acked);
+      queueAck(ack);
+    }
   }
 
   private void releasePayload(Slot slot) {
@@ -811,6 +857,9 @@ final class Connection implements FrameHandler {
       return;
     }
     state = CLOSED;
+    if (session != null) {
+      context.sessions.release(session); // no acks after this: completions find the state CLOSED
+    }
     if (key != null) {
       key.cancel();
     }

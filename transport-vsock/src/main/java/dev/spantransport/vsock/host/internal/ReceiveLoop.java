@@ -228,7 +228,10 @@ public final class ReceiveLoop implements AutoCloseable {
         context.connections.decrementAndGet();
         context.connectionLog.log(
             Level.WARNING,
-            "refusing connection on " + listener.endpoint() + ": cannot identify the peer: " + e,
+            "refusing connection on "
+                + listener.endpoint()
+                + ": cannot identify or register the peer: "
+                + e,
             null);
         closeQuietly(channel);
       }
@@ -248,7 +251,12 @@ public final class ReceiveLoop implements AutoCloseable {
       }
     }
     Connection c = new Connection(this, channel, peer, identity, now);
-    c.key = channel.register(selector, SelectionKey.OP_READ, c);
+    try {
+      c.key = channel.register(selector, SelectionKey.OP_READ, c);
+    } catch (IOException | RuntimeException e) {
+      c.close(); // returns the read buffer the constructor reserved; the caller closes the channel
+      throw e;
+    }
     c.index = connections.size();
     connections.add(c);
     context.metrics.connectionOpened(c.guest);

@@ -18,6 +18,9 @@ final class Slot {
   static final int SUCCEEDED = 2;
   static final int FAILED = 3;
 
+  /** Rejected for good without reaching the sinks (MALFORMED_PAYLOAD, TOO_MANY_SPANS): done. */
+  static final int REJECTED = 4;
+
   final Connection connection;
   final SpanBatch batch = new SpanBatch();
   final CompletableResultCode[] results;
