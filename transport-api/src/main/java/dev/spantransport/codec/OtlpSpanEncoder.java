@@ -1,11 +1,13 @@
 package dev.spantransport.codec;
 
+import static dev.spantransport.codec.internal.ProtoWire.readFixed64;
 import static dev.spantransport.codec.internal.ProtoWire.varintSize;
 import static dev.spantransport.codec.internal.ProtoWire.writeFixed32;
 import static dev.spantransport.codec.internal.ProtoWire.writeFixed64;
 import static dev.spantransport.codec.internal.ProtoWire.writeVarint;
 
 import dev.spantransport.codec.internal.IdentityIntMap;
+import dev.spantransport.codec.internal.KeyFieldCache;
 import dev.spantransport.codec.internal.OtlpFields;
 import dev.spantransport.codec.internal.Utf8;
 import io.opentelemetry.api.common.AttributeKey;
@@ -134,6 +136,12 @@ public final class OtlpSpanEncoder {
   private int cursor;
   private int payloadLength;
   private boolean prepared;
+
+  // Attribute keys are a few constants: their encoded fields are measured and encoded once.
+  private final KeyFieldCache keyCache = new KeyFieldCache(256, TAG_LEN_1);
+
+  // The ASCII bytes of a trace or span id, decoded eight hex digits at a time.
+  private final byte[] hexScratch = new byte[32];
 
   // Reused visitors: iterating Attributes and TraceState without allocating a lambda per call.
   private final AttributeSizer attributeSizer = new AttributeSizer();
@@ -645,10 +653,21 @@ public final class OtlpSpanEncoder {
 
   private int sizeKeyValue(String key, AttributeType type, Object value) {
     int slot = reserve();
-    int size = key.isEmpty() ? 0 : 1 + sizeString(key);
+    int size = key.isEmpty() ? 0 : sizeKey(key);
     size += field(sizeAttributeValue(type, value));
     slots[slot] = size;
     return size;
+  }
+
+  /** Size of the key field (tag included); leaves the key's encoded length in a slot. */
+  private int sizeKey(String key) {
+    int k = keyCache.indexOrAdd(key);
+    if (k < 0) {
+      return 1 + sizeString(key);
+    }
+    int slot = reserve(); // before reading `slots`: reserve() may grow it
+    slots[slot] = keyCache.encodedLength(k);
+    return keyCache.fieldLength(k);
   }
 
   private int sizeAttributeValue(AttributeType type, Object value) {
@@ -785,7 +804,33 @@ public final class OtlpSpanEncoder {
     return Utf8.write(dst, p, s, encoded);
   }
 
-  private static int writeHexId(byte[] dst, int p, String hex, int bytes) {
+  @SuppressWarnings("deprecation") // getBytes(int, int, byte[], int): an intrinsic copy of ASCII
+  private int writeHexId(byte[] dst, int p, String hex, int bytes) {
+    int digits = 2 * bytes;
+    if (hex.length() == digits) {
+      byte[] ascii = hexScratch;
+      hex.getBytes(0, digits, ascii, 0);
+      for (int i = 0; i < digits; i += 8) {
+        writeFixed32(dst, p + (i >> 1), hexToBytes(readFixed64(ascii, i)));
+      }
+      return p + bytes;
+    }
+    return writeHexIdSlowly(dst, p, hex, bytes);
+  }
+
+  /**
+   * Decodes eight hex digits (ASCII, first digit in the lowest byte) into four bytes (first byte
+   * lowest), like the {@code HEX} table does for every valid digit: a digit's value is its low
+   * nibble, plus 9 for letters (bit 6 set).
+   */
+  private static int hexToBytes(long ascii) {
+    long nibbles = (ascii & 0x0F0F0F0F0F0F0F0FL) + ((ascii >>> 6) & 0x0101010101010101L) * 9;
+    long pairs = ((nibbles << 4) | (nibbles >>> 8)) & 0x00FF00FF00FF00FFL;
+    pairs = (pairs | (pairs >>> 8)) & 0x0000FFFF0000FFFFL;
+    return (int) (pairs | (pairs >>> 16));
+  }
+
+  private static int writeHexIdSlowly(byte[] dst, int p, String hex, int bytes) {
     byte[] table = HEX;
     for (int i = 0; i < bytes; i++) {
       int hi = table[hex.charAt(2 * i) & 0x7F];
@@ -1031,8 +1076,14 @@ public final class OtlpSpanEncoder {
   private int writeKeyValue(byte[] dst, int p, String key, AttributeType type, Object value) {
     p = writeLength(dst, p);
     if (!key.isEmpty()) {
-      dst[p++] = TAG_LEN_1;
-      p = writeString(dst, p, key);
+      int k = keyCache.indexOf(key);
+      if (k >= 0) {
+        cursor++;
+        p = keyCache.writeField(k, dst, p);
+      } else {
+        dst[p++] = TAG_LEN_1;
+        p = writeString(dst, p, key);
+      }
     }
     dst[p++] = TAG_LEN_2;
     return writeAttributeValue(dst, p, type, value);
