@@ -40,10 +40,13 @@ import java.util.function.BiConsumer;
  * <p>Encoding takes two steps. {@link #prepare(Collection)} groups the spans by {@link Resource},
  * then by {@link InstrumentationScopeInfo} (both by identity, like OpenTelemetry's own marshalers;
  * groups keep the order in which they are first seen), and computes every nested message length, so
- * the payload length is known before any byte is written. {@link #writeTo(byte[], int)} then writes
- * exactly that many bytes. In steady state neither step allocates: grouping tables and length
- * arrays are kept and reused, and strings are measured and written as UTF-8 straight from their
- * characters. (A {@link Value} attribute of type {@code BYTES} is the one exception: reading it
+ * the payload length is known before any byte is written to the caller's buffer. Each span is
+ * encoded into a reused internal buffer right after it is sized, while its objects are still in the
+ * CPU cache; {@link #writeTo(byte[], int)} then writes the enclosing messages and copies the span
+ * fields, exactly the computed number of bytes. In steady state neither step allocates: grouping
+ * tables, length arrays and the span buffer are kept and reused, strings are measured and written
+ * as UTF-8 straight from their characters, and attribute keys come from a bounded cache of their
+ * encoded fields. (A {@link Value} attribute of type {@code BYTES} is the one exception: reading it
  * allocates a small {@link ByteBuffer} view.)
  *
  * <p>The bytes are the ones OpenTelemetry Java's {@code TraceRequestMarshaler} writes for the same
@@ -120,7 +123,14 @@ public final class OtlpSpanEncoder {
   private int[] groupSpanStart = new int[4];
   private int[] groupFill = new int[4];
   private int[] groupOrder = new int[4];
+  private int[] groupBytesStart = new int[4];
+  private int[] groupBytesEnd = new int[4];
   private int groupCount;
+
+  // Every span's field, encoded by prepare() right after it is sized (while its objects are still
+  // in the L1 cache); writeTo() copies each group's run of span fields.
+  private byte[] spanBytes = new byte[4096];
+  private int spanBytesLength;
 
   // Bounded identity cache of encoded Resource message bodies: resources are immutable and the same
   // few objects come back batch after batch.
@@ -166,6 +176,7 @@ public final class OtlpSpanEncoder {
     group();
     encodeResources();
     slotCount = 0;
+    spanBytesLength = 0;
     long total = 0;
     for (int r = 0; r < resourceCount; r++) {
       int rs = sizeResourceSpans(r);
@@ -418,6 +429,8 @@ public final class OtlpSpanEncoder {
       groupSpanStart = Arrays.copyOf(groupSpanStart, capacity);
       groupFill = Arrays.copyOf(groupFill, capacity);
       groupOrder = Arrays.copyOf(groupOrder, capacity);
+      groupBytesStart = Arrays.copyOf(groupBytesStart, capacity);
+      groupBytesEnd = Arrays.copyOf(groupBytesEnd, capacity);
     }
     if (resourceCount > groupFill.length) {
       groupFill = Arrays.copyOf(groupFill, Math.max(resourceCount, groupFill.length * 2));
@@ -479,15 +492,50 @@ public final class OtlpSpanEncoder {
     InstrumentationScopeInfo scope = groupScope[g];
     int size = field(sizeScope(scope));
     int end = groupSpanStart[g] + groupSpanCount[g];
+    groupBytesStart[g] = spanBytesLength;
     for (int i = groupSpanStart[g]; i < end; i++) {
-      size += field(sizeSpan(ordered[i]));
+      size += encodeSpan(ordered[i]);
     }
+    groupBytesEnd[g] = spanBytesLength;
     String schemaUrl = scope.getSchemaUrl();
     if (schemaUrl != null && !schemaUrl.isEmpty()) {
       size += 1 + sizeString(schemaUrl);
     }
     slots[slot] = size;
     return size;
+  }
+
+  /**
+   * Sizes {@code span} and at once, while its objects are still in the L1 cache, writes its whole
+   * field (tag, length, body) to {@code spanBytes}; its slots are then released. Returns the field
+   * length.
+   */
+  private int encodeSpan(SpanData span) {
+    int mark = slotCount;
+    int size = sizeSpan(span);
+    if (size < 0) {
+      throw new IllegalArgumentException("encoded batch must be at most " + MAX_PAYLOAD + " bytes");
+    }
+    int fieldLength = field(size);
+    int p = spanBytesLength;
+    if ((long) p + fieldLength > MAX_PAYLOAD) {
+      throw new IllegalArgumentException(
+          "encoded batch must be at most " + MAX_PAYLOAD + " bytes: " + ((long) p + fieldLength));
+    }
+    if (spanBytes.length - p < fieldLength) {
+      long capacity = Math.max((long) spanBytes.length * 2, (long) p + fieldLength);
+      spanBytes = Arrays.copyOf(spanBytes, (int) Math.min(capacity, MAX_PAYLOAD));
+    }
+    byte[] dst = spanBytes;
+    cursor = mark;
+    dst[p++] = TAG_LEN_2;
+    p = writeSpan(dst, p, span);
+    if (p - spanBytesLength != fieldLength || cursor != slotCount) {
+      throw new IllegalStateException("span changed while being encoded: " + span.getName());
+    }
+    spanBytesLength = p;
+    slotCount = mark;
+    return fieldLength;
   }
 
   private int sizeScope(InstrumentationScopeInfo scope) {
@@ -877,11 +925,10 @@ public final class OtlpSpanEncoder {
       p = writeString(dst, p, version);
     }
     p = writeAttributes(dst, p, TAG_LEN_3, scope.getAttributes());
-    int end = groupSpanStart[g] + groupSpanCount[g];
-    for (int i = groupSpanStart[g]; i < end; i++) {
-      dst[p++] = TAG_LEN_2;
-      p = writeSpan(dst, p, ordered[i]);
-    }
+    int start = groupBytesStart[g];
+    int length = groupBytesEnd[g] - start;
+    System.arraycopy(spanBytes, start, dst, p, length);
+    p += length;
     String schemaUrl = scope.getSchemaUrl();
     if (schemaUrl != null && !schemaUrl.isEmpty()) {
       dst[p++] = TAG_LEN_3;
