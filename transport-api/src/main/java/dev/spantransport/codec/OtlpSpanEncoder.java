@@ -707,15 +707,15 @@ public final class OtlpSpanEncoder {
     return size;
   }
 
-  /** Size of the key field (tag included); leaves the key's encoded length in a slot. */
+  /**
+   * Size of the key field (tag included). Leaves the key's cache entry index in a slot, or -1
+   * followed by the key's string slot when the key is not cached.
+   */
   private int sizeKey(String key) {
     int k = keyCache.indexOrAdd(key);
-    if (k < 0) {
-      return 1 + sizeString(key);
-    }
-    int slot = reserve(); // before reading `slots`: reserve() may grow it
-    slots[slot] = keyCache.encodedLength(k);
-    return keyCache.fieldLength(k);
+    int slot = reserve();
+    slots[slot] = k;
+    return k < 0 ? 1 + sizeString(key) : keyCache.fieldLength(k);
   }
 
   private int sizeAttributeValue(AttributeType type, Object value) {
@@ -1123,10 +1123,15 @@ public final class OtlpSpanEncoder {
   private int writeKeyValue(byte[] dst, int p, String key, AttributeType type, Object value) {
     p = writeLength(dst, p);
     if (!key.isEmpty()) {
-      int k = keyCache.indexOf(key);
-      if (k >= 0) {
-        cursor++;
+      int k = slots[cursor++];
+      if (k >= 0 && keyCache.holds(k, key)) {
         p = keyCache.writeField(k, dst, p);
+      } else if (k >= 0) {
+        // The entry was replaced (by another key of the same span) since the size pass.
+        int encoded = Utf8.encodedLength(key);
+        dst[p++] = TAG_LEN_1;
+        p = writeVarint(dst, p, Utf8.byteLength(encoded));
+        p = Utf8.write(dst, p, key, encoded);
       } else {
         dst[p++] = TAG_LEN_1;
         p = writeString(dst, p, key);

@@ -67,6 +67,11 @@ public final class KeyFieldCache {
     return slot;
   }
 
+  /** Whether the entry at {@code index} (from {@link #indexOrAdd}) still holds {@code s}. */
+  public boolean holds(int index, String s) {
+    return strings[index] == s;
+  }
+
   /** Returns the entry index of {@code s}, or -1 when it is not cached. Never adds. */
   public int indexOf(String s) {
     int i = System.identityHashCode(s) & mask;
