@@ -1,11 +1,13 @@
 package dev.spantransport.codec;
 
+import static dev.spantransport.codec.internal.ProtoWire.readFixed64;
 import static dev.spantransport.codec.internal.ProtoWire.varintSize;
 import static dev.spantransport.codec.internal.ProtoWire.writeFixed32;
 import static dev.spantransport.codec.internal.ProtoWire.writeFixed64;
 import static dev.spantransport.codec.internal.ProtoWire.writeVarint;
 
 import dev.spantransport.codec.internal.IdentityIntMap;
+import dev.spantransport.codec.internal.KeyFieldCache;
 import dev.spantransport.codec.internal.OtlpFields;
 import dev.spantransport.codec.internal.Utf8;
 import io.opentelemetry.api.common.AttributeKey;
@@ -38,10 +40,13 @@ import java.util.function.BiConsumer;
  * <p>Encoding takes two steps. {@link #prepare(Collection)} groups the spans by {@link Resource},
  * then by {@link InstrumentationScopeInfo} (both by identity, like OpenTelemetry's own marshalers;
  * groups keep the order in which they are first seen), and computes every nested message length, so
- * the payload length is known before any byte is written. {@link #writeTo(byte[], int)} then writes
- * exactly that many bytes. In steady state neither step allocates: grouping tables and length
- * arrays are kept and reused, and strings are measured and written as UTF-8 straight from their
- * characters. (A {@link Value} attribute of type {@code BYTES} is the one exception: reading it
+ * the payload length is known before any byte is written to the caller's buffer. Each span is
+ * encoded into a reused internal buffer right after it is sized, while its objects are still in the
+ * CPU cache; {@link #writeTo(byte[], int)} then writes the enclosing messages and copies the span
+ * fields, exactly the computed number of bytes. In steady state neither step allocates: grouping
+ * tables, length arrays and the span buffer are kept and reused, strings are measured and written
+ * as UTF-8 straight from their characters, and attribute keys come from a bounded cache of their
+ * encoded fields. (A {@link Value} attribute of type {@code BYTES} is the one exception: reading it
  * allocates a small {@link ByteBuffer} view.)
  *
  * <p>The bytes are the ones OpenTelemetry Java's {@code TraceRequestMarshaler} writes for the same
@@ -118,7 +123,14 @@ public final class OtlpSpanEncoder {
   private int[] groupSpanStart = new int[4];
   private int[] groupFill = new int[4];
   private int[] groupOrder = new int[4];
+  private int[] groupBytesStart = new int[4];
+  private int[] groupBytesEnd = new int[4];
   private int groupCount;
+
+  // Every span's field, encoded by prepare() right after it is sized (while its objects are still
+  // in the L1 cache); writeTo() copies each group's run of span fields.
+  private byte[] spanBytes = new byte[4096];
+  private int spanBytesLength;
 
   // Bounded identity cache of encoded Resource message bodies: resources are immutable and the same
   // few objects come back batch after batch.
@@ -134,6 +146,12 @@ public final class OtlpSpanEncoder {
   private int cursor;
   private int payloadLength;
   private boolean prepared;
+
+  // Attribute keys are a few constants: their encoded fields are measured and encoded once.
+  private final KeyFieldCache keyCache = new KeyFieldCache(256, TAG_LEN_1);
+
+  // The ASCII bytes of a trace or span id, decoded eight hex digits at a time.
+  private final byte[] hexScratch = new byte[32];
 
   // Reused visitors: iterating Attributes and TraceState without allocating a lambda per call.
   private final AttributeSizer attributeSizer = new AttributeSizer();
@@ -158,6 +176,7 @@ public final class OtlpSpanEncoder {
     group();
     encodeResources();
     slotCount = 0;
+    spanBytesLength = 0;
     long total = 0;
     for (int r = 0; r < resourceCount; r++) {
       int rs = sizeResourceSpans(r);
@@ -410,6 +429,8 @@ public final class OtlpSpanEncoder {
       groupSpanStart = Arrays.copyOf(groupSpanStart, capacity);
       groupFill = Arrays.copyOf(groupFill, capacity);
       groupOrder = Arrays.copyOf(groupOrder, capacity);
+      groupBytesStart = Arrays.copyOf(groupBytesStart, capacity);
+      groupBytesEnd = Arrays.copyOf(groupBytesEnd, capacity);
     }
     if (resourceCount > groupFill.length) {
       groupFill = Arrays.copyOf(groupFill, Math.max(resourceCount, groupFill.length * 2));
@@ -471,15 +492,50 @@ public final class OtlpSpanEncoder {
     InstrumentationScopeInfo scope = groupScope[g];
     int size = field(sizeScope(scope));
     int end = groupSpanStart[g] + groupSpanCount[g];
+    groupBytesStart[g] = spanBytesLength;
     for (int i = groupSpanStart[g]; i < end; i++) {
-      size += field(sizeSpan(ordered[i]));
+      size += encodeSpan(ordered[i]);
     }
+    groupBytesEnd[g] = spanBytesLength;
     String schemaUrl = scope.getSchemaUrl();
     if (schemaUrl != null && !schemaUrl.isEmpty()) {
       size += 1 + sizeString(schemaUrl);
     }
     slots[slot] = size;
     return size;
+  }
+
+  /**
+   * Sizes {@code span} and at once, while its objects are still in the L1 cache, writes its whole
+   * field (tag, length, body) to {@code spanBytes}; its slots are then released. Returns the field
+   * length.
+   */
+  private int encodeSpan(SpanData span) {
+    int mark = slotCount;
+    int size = sizeSpan(span);
+    if (size < 0) {
+      throw new IllegalArgumentException("encoded batch must be at most " + MAX_PAYLOAD + " bytes");
+    }
+    int fieldLength = field(size);
+    int p = spanBytesLength;
+    if ((long) p + fieldLength > MAX_PAYLOAD) {
+      throw new IllegalArgumentException(
+          "encoded batch must be at most " + MAX_PAYLOAD + " bytes: " + ((long) p + fieldLength));
+    }
+    if (spanBytes.length - p < fieldLength) {
+      long capacity = Math.max((long) spanBytes.length * 2, (long) p + fieldLength);
+      spanBytes = Arrays.copyOf(spanBytes, (int) Math.min(capacity, MAX_PAYLOAD));
+    }
+    byte[] dst = spanBytes;
+    cursor = mark;
+    dst[p++] = TAG_LEN_2;
+    p = writeSpan(dst, p, span);
+    if (p - spanBytesLength != fieldLength || cursor != slotCount) {
+      throw new IllegalStateException("span changed while being encoded: " + span.getName());
+    }
+    spanBytesLength = p;
+    slotCount = mark;
+    return fieldLength;
   }
 
   private int sizeScope(InstrumentationScopeInfo scope) {
@@ -645,10 +701,21 @@ public final class OtlpSpanEncoder {
 
   private int sizeKeyValue(String key, AttributeType type, Object value) {
     int slot = reserve();
-    int size = key.isEmpty() ? 0 : 1 + sizeString(key);
+    int size = key.isEmpty() ? 0 : sizeKey(key);
     size += field(sizeAttributeValue(type, value));
     slots[slot] = size;
     return size;
+  }
+
+  /**
+   * Size of the key field (tag included). Leaves the key's cache entry index in a slot, or -1
+   * followed by the key's string slot when the key is not cached.
+   */
+  private int sizeKey(String key) {
+    int k = keyCache.indexOrAdd(key);
+    int slot = reserve();
+    slots[slot] = k;
+    return k < 0 ? 1 + sizeString(key) : keyCache.fieldLength(k);
   }
 
   private int sizeAttributeValue(AttributeType type, Object value) {
@@ -785,7 +852,33 @@ public final class OtlpSpanEncoder {
     return Utf8.write(dst, p, s, encoded);
   }
 
-  private static int writeHexId(byte[] dst, int p, String hex, int bytes) {
+  @SuppressWarnings("deprecation") // getBytes(int, int, byte[], int): an intrinsic copy of ASCII
+  private int writeHexId(byte[] dst, int p, String hex, int bytes) {
+    int digits = 2 * bytes;
+    if (hex.length() == digits) {
+      byte[] ascii = hexScratch;
+      hex.getBytes(0, digits, ascii, 0);
+      for (int i = 0; i < digits; i += 8) {
+        writeFixed32(dst, p + (i >> 1), hexToBytes(readFixed64(ascii, i)));
+      }
+      return p + bytes;
+    }
+    return writeHexIdSlowly(dst, p, hex, bytes);
+  }
+
+  /**
+   * Decodes eight hex digits (ASCII, first digit in the lowest byte) into four bytes (first byte
+   * lowest), like the {@code HEX} table does for every valid digit: a digit's value is its low
+   * nibble, plus 9 for letters (bit 6 set).
+   */
+  private static int hexToBytes(long ascii) {
+    long nibbles = (ascii & 0x0F0F0F0F0F0F0F0FL) + ((ascii >>> 6) & 0x0101010101010101L) * 9;
+    long pairs = ((nibbles << 4) | (nibbles >>> 8)) & 0x00FF00FF00FF00FFL;
+    pairs = (pairs | (pairs >>> 8)) & 0x0000FFFF0000FFFFL;
+    return (int) (pairs | (pairs >>> 16));
+  }
+
+  private static int writeHexIdSlowly(byte[] dst, int p, String hex, int bytes) {
     byte[] table = HEX;
     for (int i = 0; i < bytes; i++) {
       int hi = table[hex.charAt(2 * i) & 0x7F];
@@ -832,11 +925,10 @@ public final class OtlpSpanEncoder {
       p = writeString(dst, p, version);
     }
     p = writeAttributes(dst, p, TAG_LEN_3, scope.getAttributes());
-    int end = groupSpanStart[g] + groupSpanCount[g];
-    for (int i = groupSpanStart[g]; i < end; i++) {
-      dst[p++] = TAG_LEN_2;
-      p = writeSpan(dst, p, ordered[i]);
-    }
+    int start = groupBytesStart[g];
+    int length = groupBytesEnd[g] - start;
+    System.arraycopy(spanBytes, start, dst, p, length);
+    p += length;
     String schemaUrl = scope.getSchemaUrl();
     if (schemaUrl != null && !schemaUrl.isEmpty()) {
       dst[p++] = TAG_LEN_3;
@@ -1031,8 +1123,19 @@ public final class OtlpSpanEncoder {
   private int writeKeyValue(byte[] dst, int p, String key, AttributeType type, Object value) {
     p = writeLength(dst, p);
     if (!key.isEmpty()) {
-      dst[p++] = TAG_LEN_1;
-      p = writeString(dst, p, key);
+      int k = slots[cursor++];
+      if (k >= 0 && keyCache.holds(k, key)) {
+        p = keyCache.writeField(k, dst, p);
+      } else if (k >= 0) {
+        // The entry was replaced (by another key of the same span) since the size pass.
+        int encoded = Utf8.encodedLength(key);
+        dst[p++] = TAG_LEN_1;
+        p = writeVarint(dst, p, Utf8.byteLength(encoded));
+        p = Utf8.write(dst, p, key, encoded);
+      } else {
+        dst[p++] = TAG_LEN_1;
+        p = writeString(dst, p, key);
+      }
     }
     dst[p++] = TAG_LEN_2;
     return writeAttributeValue(dst, p, type, value);

@@ -57,6 +57,27 @@ class OtlpSpanEncoderTest {
   }
 
   @Test
+  void writesTheSameBytesAsOpenTelemetryWhenKeysOutnumberTheKeyCache() {
+    // More distinct keys per span than the key cache holds, so entries are replaced between the
+    // size pass and the write pass of one span; plus keys too long to cache and non-ASCII keys.
+    OtlpSpanEncoder encoder = new OtlpSpanEncoder();
+    for (int round = 0; round < 3; round++) {
+      List<SpanData> spans = new ArrayList<>();
+      for (int s = 0; s < 4; s++) {
+        io.opentelemetry.api.common.AttributesBuilder attributes = Attributes.builder();
+        for (int k = 0; k < 700; k++) {
+          String key = k % 7 == 0 ? "k\u00e9y." + k : "key." + s + "." + k;
+          attributes.put(key, k % 3 == 0 ? "v" + k : null);
+          attributes.put(key + ".n", (long) k);
+        }
+        attributes.put("a-key-that-is-longer-than-sixty-two-bytes-and-so-never-cached-" + s, true);
+        spans.add(span("span-" + s, attributes.build()));
+      }
+      assertArrayEquals(otelBytes(spans), encoder.encode(spans), "round " + round);
+    }
+  }
+
+  @Test
   void writesUnpairedSurrogatesAsQuestionMarksLikeOpenTelemetry() throws Exception {
     RandomSpans random = new RandomSpans(44, true);
     OtlpSpanEncoder encoder = new OtlpSpanEncoder();

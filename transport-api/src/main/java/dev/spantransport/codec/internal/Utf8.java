@@ -21,12 +21,18 @@ public final class Utf8 {
    */
   public static int encodedLength(String s) {
     int n = s.length();
-    int i = 0;
-    while (i < n && s.charAt(i) < 0x80) {
-      i++;
+    // Most strings are ASCII: OR all characters together without an early exit, a loop the JIT
+    // unrolls (and may vectorize), and scan again only when some character is not ASCII.
+    int any = 0;
+    for (int k = 0; k < n; k++) {
+      any |= s.charAt(k);
     }
-    if (i == n) {
+    if (any < 0x80) {
       return n;
+    }
+    int i = 0;
+    while (s.charAt(i) < 0x80) {
+      i++;
     }
     int bytes = i;
     while (i < n) {
