@@ -8,6 +8,7 @@ import static io.opentelemetry.api.common.AttributeKey.longArrayKey;
 import static io.opentelemetry.api.common.AttributeKey.longKey;
 import static io.opentelemetry.api.common.AttributeKey.stringArrayKey;
 import static io.opentelemetry.api.common.AttributeKey.stringKey;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -183,6 +184,75 @@ class KataBincodeDecoderTest {
         span.getResource().getAttributes());
     assertEquals(InstrumentationScopeInfo.empty(), span.getInstrumentationScopeInfo());
     assertTrue(span.hasEnded());
+  }
+
+  /**
+   * real-bincode-span.hex is the output of src/test/rust/kata-bincode-fixture (serde derive +
+   * bincode 1.3.3 {@code bincode::serialize}); every expected value below is set in its main.rs.
+   */
+  @Test
+  void decodesBytesWrittenByRealSerdeAndBincode() throws Exception {
+    SpanData span = decode(hexFixture("real-bincode-span.hex"));
+
+    SpanContext context = span.getSpanContext();
+    assertEquals("fedcba98765432100123456789abcdef", context.getTraceId(), "trace id above 2^64");
+    assertEquals("8000000000000abc", context.getSpanId(), "span id above 2^63");
+    assertTrue(context.isSampled());
+    assertFalse(context.isRemote());
+    List<String> state = new ArrayList<>();
+    context.getTraceState().forEach((k, v) -> state.add(k + "=" + v));
+    assertEquals(List.of("vendor1=alpha", "vendor2=beta"), state);
+    assertEquals("1122334455667788", span.getParentSpanId());
+    assertEquals(SpanKind.SERVER, span.getKind());
+    assertEquals("rpc.create_container", span.getName());
+    assertEquals(1_700_000_000_123_456_789L, span.getStartEpochNanos());
+    assertEquals(1_700_000_001_987_654_321L, span.getEndEpochNanos());
+
+    assertEquals(Attributes.of(stringKey("http.method"), "GET"), span.getAttributes());
+    assertEquals(4, span.getTotalAttributeCount(), "1 recorded + 3 dropped");
+
+    assertEquals(1, span.getEvents().size());
+    EventData event = span.getEvents().get(0);
+    assertEquals("exception", event.getName());
+    assertEquals(1_700_000_000_500_000_000L, event.getEpochNanos());
+    assertEquals(
+        Attributes.builder()
+            .put(booleanKey("flag"), true)
+            .put(longKey("count"), -42L)
+            .put(doubleKey("ratio"), 0.25)
+            .put(stringKey("message"), "boom")
+            .put(booleanArrayKey("bools"), List.of(true, false))
+            .put(longArrayKey("ints"), List.of(1L, -2L, Long.MAX_VALUE))
+            .put(doubleArrayKey("floats"), List.of(1.5, -0.5))
+            .put(stringArrayKey("strings"), List.of("a", "b"))
+            .build(),
+        event.getAttributes());
+    assertEquals(9, event.getTotalAttributeCount(), "8 recorded + 1 dropped");
+    assertEquals(5, span.getTotalRecordedEvents(), "1 recorded + 4 dropped");
+
+    assertEquals(1, span.getLinks().size());
+    LinkData link = span.getLinks().get(0);
+    assertEquals("0af7651916cd43dd8448eb211c80319c", link.getSpanContext().getTraceId());
+    assertEquals("b7ad6b7169203331", link.getSpanContext().getSpanId());
+    assertTrue(link.getSpanContext().isRemote());
+    assertTrue(link.getSpanContext().isSampled());
+    assertTrue(link.getSpanContext().getTraceState().isEmpty());
+    assertEquals(Attributes.of(stringKey("link.kind"), "follows"), link.getAttributes());
+    assertEquals(3, link.getTotalAttributeCount(), "1 recorded + 2 dropped");
+    assertEquals(6, span.getTotalRecordedLinks(), "1 recorded + 5 dropped");
+
+    assertEquals(StatusCode.ERROR, span.getStatus().getStatusCode());
+    assertEquals("container failed", span.getStatus().getDescription());
+    assertEquals(
+        Attributes.builder().put("host.cpus", 4L).put("service.name", "kata-agent").build(),
+        span.getResource().getAttributes());
+    assertEquals(InstrumentationScopeInfo.empty(), span.getInstrumentationScopeInfo());
+  }
+
+  @Test
+  void writerReproducesTheRealSerdeAndBincodeBytesExactly() throws Exception {
+    byte[] real = hexFixture("real-bincode-span.hex");
+    assertArrayEquals(real, BincodeSpanWriter.write(decode(real), false));
   }
 
   @Test
