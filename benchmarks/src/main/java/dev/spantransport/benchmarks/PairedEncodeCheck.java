@@ -4,11 +4,7 @@ import dev.spantransport.codec.OtlpSpanEncoder;
 import io.opentelemetry.exporter.internal.otlp.traces.LowAllocationTraceRequestMarshaler;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * A noise-robust cross-check of {@link EncodeBenchmark}, not a replacement for it: the contenders
@@ -35,68 +31,9 @@ public final class PairedEncodeCheck {
   private PairedEncodeCheck() {}
 
   public static void main(String[] args) throws IOException {
-    int batchSize = args.length > 0 ? Integer.parseInt(args[0]) : 512;
-    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 40;
-    long nanosPerRound = (args.length > 2 ? Long.parseLong(args[2]) : 100) * 1_000_000L;
-    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    if (!threads.isCurrentThreadCpuTimeSupported()) {
-      throw new IllegalStateException("thread CPU time is not supported on this JVM");
-    }
-    List<SpanData> spans = BenchmarkSpans.spans(batchSize);
-    Contenders contenders = new Contenders(spans);
-
-    // Warm up every contender, and size each round so that it takes about nanosPerRound.
-    int[] opsPerRound = new int[CONTENDERS.length];
-    for (int c = 0; c < CONTENDERS.length; c++) {
-      long deadline = System.nanoTime() + 3_000_000_000L;
-      int ops = 0;
-      long t0 = threads.getCurrentThreadCpuTime();
-      while (System.nanoTime() < deadline) {
-        contenders.run(CONTENDERS[c]);
-        ops++;
-      }
-      long perOp = Math.max(1, (threads.getCurrentThreadCpuTime() - t0) / ops);
-      opsPerRound[c] = (int) Math.max(1, nanosPerRound / perOp);
-    }
-
-    double[][] perBatch = new double[CONTENDERS.length][rounds];
-    for (int round = 0; round < rounds; round++) {
-      // Alternate the order so that neither contender always runs right after the other.
-      for (int k = 0; k < CONTENDERS.length; k++) {
-        int c = (round % 2 == 0) ? k : CONTENDERS.length - 1 - k;
-        long t0 = threads.getCurrentThreadCpuTime();
-        for (int i = 0; i < opsPerRound[c]; i++) {
-          contenders.run(CONTENDERS[c]);
-        }
-        perBatch[c][round] = (threads.getCurrentThreadCpuTime() - t0) / (double) opsPerRound[c];
-      }
-    }
-
-    System.out.printf(
-        Locale.ROOT,
-        "batchSize=%d rounds=%d payload=%d bytes (thread CPU time, median of rounds)%n",
-        batchSize,
-        rounds,
-        contenders.length);
-    System.out.printf(
-        Locale.ROOT, "%-20s %14s %14s %18s%n", "contender", "us/batch", "ns/span", "otel/this");
-    for (int c = 0; c < CONTENDERS.length; c++) {
-      double[] ratios = new double[rounds];
-      for (int round = 0; round < rounds; round++) {
-        ratios[round] = perBatch[0][round] / perBatch[c][round];
-      }
-      double median = median(perBatch[c]);
-      System.out.printf(
-          Locale.ROOT,
-          "%-20s %14.1f %14.1f %11.2fx [%.2f-%.2f]%n",
-          CONTENDERS[c],
-          median / 1000.0,
-          median / batchSize,
-          median(ratios),
-          quantile(ratios, 0.25),
-          quantile(ratios, 0.75));
-    }
-    System.out.println("ratio columns: median [25th-75th percentile] of per-round ratios");
+    PairedCheck check = new PairedCheck(args);
+    Contenders contenders = new Contenders(BenchmarkSpans.spans(check.batchSize));
+    check.run(CONTENDERS, "otel/this", contenders.length, contenders::run);
   }
 
   /** The two encoders of {@link EncodeBenchmark}, set up the same way. */
@@ -141,18 +78,5 @@ public final class PairedEncodeCheck {
       }
       sink = written;
     }
-  }
-
-  private static double median(double[] values) {
-    return quantile(values, 0.5);
-  }
-
-  private static double quantile(double[] values, double q) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    double index = q * (sorted.length - 1);
-    int lo = (int) Math.floor(index);
-    int hi = (int) Math.ceil(index);
-    return sorted[lo] + (sorted[hi] - sorted[lo]) * (index - lo);
   }
 }
