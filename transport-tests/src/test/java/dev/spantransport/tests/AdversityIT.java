@@ -3,21 +3,32 @@ package dev.spantransport.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import dev.spantransport.tests.adversity.ForwarderProcess;
 import dev.spantransport.tests.adversity.HostileText;
+import dev.spantransport.tests.adversity.LoadReceiverMain;
+import dev.spantransport.tests.adversity.StreamingGuests;
 import dev.spantransport.text.SafeText;
 import dev.spantransport.wire.ClientHello;
 import dev.spantransport.wire.FrameType;
 import dev.spantransport.wire.FrameWriter;
 import dev.spantransport.wire.SessionId;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Attacks on every guarantee span-transport makes, each against the real receiver (and, where the
@@ -135,4 +146,181 @@ class AdversityIT {
 
   // 10. Sustained load.
 
+  /** Guests streaming at once into one receiver. */
+  static final int STREAM_GUESTS = Integer.getInteger("load.stream.guests", 4096);
+
+  /** How long they stream: 30 s by default, 300 s with {@code -Psoak}. */
+  static final int STREAM_SECONDS = Integer.getInteger("load.stream.seconds", 30);
+
+  /** Guest JVMs; each runs its share of the guests on one selector thread. */
+  static final int STREAM_GUEST_JVMS = 4;
+
+  /**
+   * 4,096 guests ({@code load.stream.guests}) each keep a window of SPANS frames in flight,
+   * continuously, for 30 s ({@code load.stream.seconds}; 300 s with {@code -Psoak}) into ONE
+   * receiver JVM at {@code -Xmx256m}, on the JDK's and on junixsocket's Unix channels
+   * (junixsocket's selector is the one every AF_VSOCK guest goes through). Every acked span is in
+   * the durable ledger exactly once and nothing else is; every guest got its share: no guest's
+   * acked frames fall below a quarter of the mean (no starvation, bounded in counts, not in time).
+   * Throughput, the receiver's heap peak and the ack latency percentiles (per guest JVM, and the
+   * worst guest's p99) are printed.
+   */
+  /** The receiver's settings; {@code dev.spantransport.receiver.selectors} is passed on if set. */
+  private static Map<String, String> receiverProperties(Path socket, Path sink, String impl) {
+    Map<String, String> p = new HashMap<>();
+    p.put("receiver.endpoint", "unix:" + socket);
+    p.put("receiver.ledger", sink.toString());
+    p.put("receiver.maxConnections", Integer.toString(STREAM_GUESTS + 64));
+    p.put("dev.spantransport.unix.impl", impl);
+    String selectors = System.getProperty("dev.spantransport.receiver.selectors");
+    if (selectors != null) {
+      p.put("dev.spantransport.receiver.selectors", selectors);
+    }
+    return p;
+  }
+
+  @ParameterizedTest(name = "unix channels: {0}")
+  @ValueSource(strings = {"jdk", "junixsocket"})
+  void fourThousandGuestsStreamingForThirtySecondsAreAllServed(String impl, @TempDir Path dir)
+      throws Exception {
+    long needed = 2L * STREAM_GUESTS + 1024;
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix
+        && unix.getMaxFileDescriptorCount() < needed) {
+      fail(
+          "the open-file limit (ulimit -n) is "
+              + unix.getMaxFileDescriptorCount()
+              + " but this test needs "
+              + needed
+              + "; run it through scripts/test.sh (which raises it) or raise ulimit -n");
+    }
+    Path socket = dir.resolve("receiver.sock");
+    SpanLedger ledger = new SpanLedger();
+    List<ChildJvm> guestJvms = new ArrayList<>();
+    try (DurableSink sink = new DurableSink(dir.resolve("sink.sock"), ledger)) {
+      ChildJvm receiver =
+          ChildJvm.start(
+              LoadReceiverMain.class,
+              "256m",
+              receiverProperties(socket, sink.path(), impl),
+              dir.resolve("receiver.log"));
+      try {
+        receiver.awaitLine("READY", Duration.ofSeconds(60));
+        int perJvm = (STREAM_GUESTS + STREAM_GUEST_JVMS - 1) / STREAM_GUEST_JVMS;
+        for (int first = 0; first < STREAM_GUESTS; first += perJvm) {
+          guestJvms.add(
+              ChildJvm.start(
+                  StreamingGuests.class,
+                  "512m",
+                  Map.of(
+                      "guests.socket", socket.toString(),
+                      "guests.first", Integer.toString(first),
+                      "guests.count", Integer.toString(Math.min(perJvm, STREAM_GUESTS - first)),
+                      "guests.seconds", Integer.toString(STREAM_SECONDS),
+                      "guests.spansPerFrame", "32",
+                      "guests.window", "4"),
+                  dir.resolve("guests-" + first + ".log")));
+        }
+        for (ChildJvm g : guestJvms) {
+          g.awaitLine("READY", Duration.ofMinutes(3));
+        }
+        assertEquals(
+            STREAM_GUESTS, receiver.stats().get("connections"), "receiver's open connections");
+        for (ChildJvm g : guestJvms) {
+          g.send("go");
+        }
+        // Two thirds into the run, every guest streaming: a full collection in the receiver, and
+        // what stays in use after it is its live heap under load.
+        Thread.sleep(STREAM_SECONDS * 2000L / 3); // when to sample, not an assertion
+        long liveUnderLoad = receiver.stats("gc-stats").get("heapUsed");
+        long[] spansAcked = new long[STREAM_GUESTS];
+        long[] framesAcked = new long[STREAM_GUESTS];
+        List<String> done = new ArrayList<>();
+        long worstP99 = -1;
+        int worstGuest = -1;
+        for (ChildJvm g : guestJvms) {
+          // Streaming, then each guest drains its window (bounded by the guest itself).
+          String line = g.awaitLine("GUEST ", Duration.ofSeconds(STREAM_SECONDS + 180));
+          while (line.startsWith("GUEST ")) {
+            String[] f = line.split(" ");
+            int id = Integer.parseInt(f[1]);
+            spansAcked[id] = Long.parseLong(f[2]);
+            framesAcked[id] = Long.parseLong(f[3]);
+            long p99 = Long.parseLong(f[4]);
+            if (p99 > worstP99) {
+              worstP99 = p99;
+              worstGuest = id;
+            }
+            line = g.awaitLine("", Duration.ofSeconds(30));
+          }
+          assertTrue(line.startsWith("DONE "), line);
+          done.add(line);
+        }
+        Map<String, Long> stats = receiver.stats();
+        long totalSpans = 0;
+        long totalFrames = 0;
+        long minFrames = Long.MAX_VALUE;
+        for (int id = 0; id < STREAM_GUESTS; id++) {
+          totalSpans += spansAcked[id];
+          totalFrames += framesAcked[id];
+          minFrames = Math.min(minFrames, framesAcked[id]);
+        }
+        System.out.printf(
+            Locale.ROOT,
+            "SustainedLoad impl=%s guests=%d seconds=%d spans=%d frames=%d spansPerSecond=%.0f"
+                + " minFramesPerGuest=%d meanFramesPerGuest=%.1f worstGuestP99=%.1fms"
+                + " (guest %d) receiverLiveHeapUnderLoad=%.1fMiB receiverLiveHeapPeak=%.1fMiB"
+                + " receiverHeapPoolsPeak=%.1fMiB (-Xmx %.0fMiB)%n  %s%n",
+            impl,
+            STREAM_GUESTS,
+            STREAM_SECONDS,
+            totalSpans,
+            totalFrames,
+            totalSpans / (double) STREAM_SECONDS,
+            minFrames,
+            totalFrames / (double) STREAM_GUESTS,
+            worstP99 / 1000.0,
+            worstGuest,
+            liveUnderLoad / 1048576.0,
+            stats.get("liveHeapPeak") / 1048576.0,
+            stats.get("heapPeak") / 1048576.0,
+            stats.get("heapMax") / 1048576.0,
+            String.join("\n  ", done));
+
+        // Exactly once: every acked span is in the ledger, once; nothing else is.
+        assertTrue(ledger.awaitUnique(totalSpans, Duration.ofSeconds(30)), ledger.toString());
+        assertEquals(totalSpans, ledger.unique(), ledger.toString());
+        assertEquals(0, ledger.duplicates(), ledger.toString());
+        assertEquals(0, ledger.redeliveries(), ledger.toString());
+        assertEquals(0, ledger.foreign(), ledger.toString());
+        assertEquals(0, ledger.malformed(), ledger.toString());
+        for (int id = 0; id < STREAM_GUESTS; id++) {
+          long from = id * StreamingGuests.STRIDE;
+          assertEquals(
+              spansAcked[id],
+              ledger.countIn(from, from + StreamingGuests.STRIDE),
+              "spans of guest " + id + " in the ledger");
+          assertEquals("0 missing", ledger.missing(from, from + spansAcked[id], 10), "guest " + id);
+        }
+        // No guest starved: each got at least a quarter of the mean share of acked frames.
+        long floor = totalFrames / STREAM_GUESTS / 4;
+        assertTrue(floor > 0, "the receiver served " + totalFrames + " frames in all");
+        for (int id = 0; id < STREAM_GUESTS; id++) {
+          assertTrue(
+              framesAcked[id] >= floor,
+              "guest "
+                  + id
+                  + " starved: "
+                  + framesAcked[id]
+                  + " frames acked, a quarter of the mean is "
+                  + floor);
+        }
+        assertTrue(receiver.isAlive(), "receiver died (OOM?); see " + dir.resolve("receiver.log"));
+      } finally {
+        for (ChildJvm g : guestJvms) {
+          g.close();
+        }
+        receiver.close();
+      }
+    }
+  }
 }
