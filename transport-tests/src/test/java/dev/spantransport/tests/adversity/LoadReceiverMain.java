@@ -62,7 +62,7 @@ public final class LoadReceiverMain {
   public static void main(String[] args) throws Exception {
     watchCollections();
     PipelinedLedgerSink sink =
-        new PipelinedLedgerSink(Path.of(System.getProperty("receiver.ledger")), 2);
+        new PipelinedLedgerSink(Path.of(System.getProperty("receiver.ledger")), 4);
     SpanReceiver receiver =
         SpanReceiver.builder()
             .addEndpoint(System.getProperty("receiver.endpoint"))
