@@ -166,17 +166,13 @@ class AdversityIT {
    * Throughput, the receiver's heap peak and the ack latency percentiles (per guest JVM, and the
    * worst guest's p99) are printed.
    */
-  /** The receiver's settings; {@code dev.spantransport.receiver.selectors} is passed on if set. */
+  /** The receiver's settings. */
   private static Map<String, String> receiverProperties(Path socket, Path sink, String impl) {
     Map<String, String> p = new HashMap<>();
     p.put("receiver.endpoint", "unix:" + socket);
     p.put("receiver.ledger", sink.toString());
     p.put("receiver.maxConnections", Integer.toString(STREAM_GUESTS + 64));
     p.put("dev.spantransport.unix.impl", impl);
-    String selectors = System.getProperty("dev.spantransport.receiver.selectors");
-    if (selectors != null) {
-      p.put("dev.spantransport.receiver.selectors", selectors);
-    }
     return p;
   }
 

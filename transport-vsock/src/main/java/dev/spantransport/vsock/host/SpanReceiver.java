@@ -66,9 +66,6 @@ public final class SpanReceiver implements Closeable {
 
   private static final Logger logger = Logger.getLogger(SpanReceiver.class.getName());
 
-  /** System property: selectors (and I/O threads) per socket provider; see README. */
-  static final String SELECTORS_PROPERTY = "dev.spantransport.receiver.selectors";
-
   private final ReceiverConfig config;
   private final ReceiverContext context;
   private final List<ReceiveLoop> loops = new ArrayList<>();
@@ -130,11 +127,6 @@ public final class SpanReceiver implements Closeable {
       shutdown.set(true);
       return CompletableResultCode.ofExceptionalFailure(e);
     }
-    try {
-      shard(byProvider);
-    } catch (IOException e) {
-      logger.log(Level.WARNING, "cannot open more selectors; serving on one per provider", e);
-    }
     int n = 0;
     for (ReceiveLoop loop : loops) {
       Thread t = new Thread(new LoopRunner(loop), "span-receiver-" + n++);
@@ -144,46 +136,6 @@ public final class SpanReceiver implements Closeable {
     }
     logger.log(Level.INFO, () -> "started " + this);
     return CompletableResultCode.ofSuccess();
-  }
-
-  /**
-   * Adds {@link #selectorsPerProvider()} - 1 loops beside each provider's accepting loop and makes
-   * it deal its connections round-robin over all of them: one selector per thread, so a selector
-   * that polls every channel on each wake-up (junixsocket's, which every AF_VSOCK guest goes
-   * through) scans a share of the guests, and the shares are served in parallel.
-   */
-  private void shard(Map<SelectorProvider, ReceiveLoop> byProvider) throws IOException {
-    int perProvider = selectorsPerProvider();
-    if (perProvider <= 1) {
-      return;
-    }
-    for (Map.Entry<SelectorProvider, ReceiveLoop> e : byProvider.entrySet()) {
-      List<ReceiveLoop> shards = new ArrayList<>();
-      shards.add(e.getValue());
-      for (int i = 1; i < perProvider; i++) {
-        ReceiveLoop shard;
-        try {
-          shard = new ReceiveLoop(context, e.getKey());
-        } catch (IOException ex) {
-          if (shards.size() > 1) {
-            break; // serve on the selectors we have
-          }
-          throw ex;
-        }
-        shards.add(shard);
-        loops.add(shard);
-      }
-      e.getValue().shareConnectionsWith(shards);
-    }
-  }
-
-  /**
-   * Selectors (and I/O threads) per socket provider: {@value #SELECTORS_PROPERTY} if set (at least
-   * 1), else 1. Measured with 4,096 streaming guests on a 2-core machine, a second selector did not
-   * raise throughput on either Unix channel implementation (README), so sharding is opt-in.
-   */
-  static int selectorsPerProvider() {
-    return Math.max(1, Integer.getInteger(SELECTORS_PROPERTY, 1));
   }
 
   private Listener bind(Endpoint endpoint) throws IOException {

@@ -13,7 +13,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
@@ -25,11 +24,8 @@ import java.util.logging.Level;
  * {@link #idle(long)} when there was nothing to do. Tests may call {@link #doWork()} directly.
  *
  * <p>Channels from different {@link SelectorProvider}s (JDK sockets vs junixsocket AF_VSOCK) cannot
- * share a selector, so a receiver runs at least one loop per provider. It may run several per
- * provider ({@link #shareConnectionsWith}): the first holds the listeners and deals accepted
- * connections round-robin to all of them, each of which then serves its connections on its own
- * selector and thread. A failure on one connection closes only that connection; the loop itself
- * never stops on bad input.
+ * share a selector, so a receiver runs one loop per provider. A failure on one connection closes
+ * only that connection; the loop itself never stops on bad input.
  *
  * <p>This class is internal and may change without notice.
  */
@@ -46,15 +42,12 @@ public final class ReceiveLoop implements AutoCloseable {
   private final ArrayDeque<Connection> memoryWaiters = new ArrayDeque<>();
   private final AtomicReference<Slot> completions = new AtomicReference<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
-  private final ConcurrentLinkedQueue<Handoff> handoffs = new ConcurrentLinkedQueue<>();
-  private List<ReceiveLoop> shards = List.of(this);
-  private int nextShard;
   private final CompletableResultCode terminated = new CompletableResultCode();
   private volatile long shutdownDeadline;
   private volatile boolean shutdownRequested;
   private volatile Thread thread;
   private boolean draining;
-  private volatile boolean closed;
+  private boolean closed;
   private long lastReleaseCount;
   private long nextTimer;
   private long now = System.nanoTime();
@@ -81,20 +74,6 @@ public final class ReceiveLoop implements AutoCloseable {
     listener.channel().configureBlocking(false);
     listener.channel().register(selector, SelectionKey.OP_ACCEPT, listener);
     listeners.add(listener);
-  }
-
-  /**
-   * Makes this loop deal the connections its listeners accept round-robin over {@code shards}
-   * (which may include this loop); call before the loops run. The shards must share this loop's
-   * context and provider.
-   *
-   * @param shards the loops that serve this loop's connections, at least one
-   */
-  public void shareConnectionsWith(List<ReceiveLoop> shards) {
-    if (shards.isEmpty()) {
-      throw new IllegalArgumentException("shards must not be empty");
-    }
-    this.shards = List.copyOf(shards);
   }
 
   /** Returns the listeners of this loop. */
@@ -133,7 +112,6 @@ public final class ReceiveLoop implements AutoCloseable {
     } catch (IOException | ClosedSelectorException e) {
       context.connectionLog.log(Level.SEVERE, "selector failed", e);
     }
-    work += registerHandoffs();
     work += drainCompletions();
     work += retryMemoryWaiters();
     flushDirty();
@@ -167,7 +145,7 @@ public final class ReceiveLoop implements AutoCloseable {
       return;
     }
     try {
-      if (completions.get() == null && handoffs.isEmpty()) {
+      if (completions.get() == null) {
         selector.select(millis);
       }
     } catch (IOException | ClosedSelectorException e) {
@@ -244,65 +222,21 @@ public final class ReceiveLoop implements AutoCloseable {
         closeQuietly(channel);
         continue;
       }
-      ReceiveLoop shard = shards.get(nextShard);
-      nextShard = (nextShard + 1) % shards.size();
-      if (shard == this) {
-        registerOrRefuse(listener, channel);
-      } else {
-        shard.handOff(listener, channel);
+      try {
+        register(listener, channel);
+      } catch (IOException | RuntimeException e) {
+        context.connections.decrementAndGet();
+        context.connectionLog.log(
+            Level.WARNING,
+            "refusing connection on "
+                + listener.endpoint()
+                + ": cannot identify or register the peer: "
+                + e,
+            null);
+        closeQuietly(channel);
       }
     }
     return accepted;
-  }
-
-  private void registerOrRefuse(Listener listener, SocketChannel channel) {
-    try {
-      register(listener, channel);
-    } catch (IOException | RuntimeException e) {
-      context.connections.decrementAndGet();
-      context.connectionLog.log(
-          Level.WARNING,
-          "refusing connection on "
-              + listener.endpoint()
-              + ": cannot identify or register the peer: "
-              + e,
-          null);
-      closeQuietly(channel);
-    }
-  }
-
-  /** An accepted connection on its way from the accepting loop to the one that serves it. */
-  private record Handoff(Listener listener, SocketChannel channel) {}
-
-  /** Called by the accepting loop's thread: queues {@code channel} for this loop to register. */
-  private void handOff(Listener listener, SocketChannel channel) {
-    handoffs.add(new Handoff(listener, channel));
-    if (closed) {
-      dropHandoffs(); // closed meanwhile: nobody else will take it
-      return;
-    }
-    if (wakeupPending.compareAndSet(false, true)) {
-      selector.wakeup();
-    }
-  }
-
-  private int registerHandoffs() {
-    int work = 0;
-    Handoff h;
-    while (!draining && (h = handoffs.poll()) != null) {
-      registerOrRefuse(h.listener(), h.channel());
-      work++;
-    }
-    return work;
-  }
-
-  /** Closes connections handed to this loop that it will never serve. */
-  private void dropHandoffs() {
-    Handoff h;
-    while ((h = handoffs.poll()) != null) {
-      context.connections.decrementAndGet();
-      closeQuietly(h.channel());
-    }
   }
 
   private void register(Listener listener, SocketChannel channel) throws IOException {
@@ -488,7 +422,6 @@ public final class ReceiveLoop implements AutoCloseable {
       }
     }
     closed = true;
-    dropHandoffs();
     try {
       selector.close();
     } catch (IOException e) {
