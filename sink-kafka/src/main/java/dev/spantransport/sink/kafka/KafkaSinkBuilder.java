@@ -159,6 +159,11 @@ public final class KafkaSinkBuilder {
                   + value);
         }
       }
+      case ProducerConfig.TRANSACTIONAL_ID_CONFIG ->
+          throw new IllegalArgumentException(
+              "transactional.id is not supported: the sink writes without transactions, each"
+                  + " batch acked on its own: "
+                  + value);
       case ProducerConfig.BOOTSTRAP_SERVERS_CONFIG -> {
         setBootstrapServers(value);
         return this;

@@ -68,6 +68,8 @@ class KafkaSinkBuilderTest {
     assertThrows(
         IllegalArgumentException.class,
         () -> b.setProducerProperty("value.serializer", "org.example.Json"));
+    assertThrows(
+        IllegalArgumentException.class, () -> b.setProducerProperty("transactional.id", "host-17"));
     // refused settings leave the builder as it was
     assertEquals("all", b.producerConfig().get("acks"));
     assertEquals("0", b.producerConfig().get("max.block.ms"));
