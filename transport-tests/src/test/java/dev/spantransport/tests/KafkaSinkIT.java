@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spantransport.codec.OtlpSpanEncoder;
+import dev.spantransport.sink.BatchRejectedException;
 import dev.spantransport.sink.SpanBatch;
 import dev.spantransport.sink.kafka.KafkaSink;
 import dev.spantransport.spi.PeerIdentity;
@@ -279,13 +280,17 @@ class KafkaSinkIT {
         Thread.sleep(200);
       }
       broker.kill();
-      long ackedAtKill = sum(hosts, "acked", true);
-      // while Kafka is away: batches wait in the sinks, memory stays within the budget
+      // while Kafka is away: batches wait in the sinks, memory stays within the budget, and no
+      // guest gets an ack (the first samples leave a second for acks already on their way)
       long maxPending = 0;
       long maxBuffered = 0;
       long maxHeap = 0;
+      long ackedEarlyInOutage = 0;
       for (int i = 0; i < 10; i++) {
         Thread.sleep(300);
+        if (i == 3) {
+          ackedEarlyInOutage = sum(hosts, "acked", true);
+        }
         for (Host h : hosts) {
           Map<String, Long> s = h.receiver().stats();
           maxPending = Math.max(maxPending, s.get("pendingBatches"));
@@ -296,7 +301,7 @@ class KafkaSinkIT {
               "receiver holds " + s.get("bufferedBytes") + " bytes, budget " + BUDGET);
         }
       }
-      long ackedInOutage = sum(hosts, "acked", true) - ackedAtKill;
+      long ackedInOutage = sum(hosts, "acked", true) - ackedEarlyInOutage;
       broker.start();
       awaitGuestsDone(hosts, GUESTS, Duration.ofMinutes(5));
 
@@ -321,6 +326,7 @@ class KafkaSinkIT {
       assertEquals(expected, totals.get("exported"));
       assertEquals(expected, totals.get("acked"));
       assertTrue(maxPending > 0, "no batch waited in a sink while Kafka was away");
+      assertEquals(0, ackedInOutage, "spans acked to guests while Kafka was away");
 
       for (String name : List.of("host-a", "host-b")) {
         long refused =
@@ -520,6 +526,40 @@ class KafkaSinkIT {
         }
       }
       assertEquals(batches + 1, records, "records in the topic (one warm-up batch included)");
+      // a batch larger than max.request.size: refused for good by the real client, not resent
+      KafkaSink small =
+          KafkaSink.builder()
+              .setBootstrapServers(broker.bootstrapServers())
+              .setTopic(topic)
+              .setProducerProperty("max.request.size", Integer.toString(payload.length / 2))
+              .build();
+      try {
+        CompletableResultCode tooLarge = null;
+        for (int attempt = 0; attempt < 300; attempt++) {
+          tooLarge =
+              small.accept(
+                  new SpanBatch()
+                      .wrap(
+                          peer,
+                          peer.attributes(),
+                          session,
+                          1,
+                          spansPerBatch,
+                          payload,
+                          0,
+                          payload.length));
+          tooLarge.join(30, TimeUnit.SECONDS);
+          if (tooLarge.getFailureThrowable() != null) {
+            break; // otherwise: metadata not known yet, a retryable failure
+          }
+          Thread.sleep(100);
+        }
+        assertTrue(
+            tooLarge.getFailureThrowable() instanceof BatchRejectedException,
+            "oversized batch failed with " + tooLarge.getFailureThrowable());
+      } finally {
+        small.shutdown().join(15, TimeUnit.SECONDS);
+      }
       System.out.printf(
           "KafkaSinkIT throughput: %d spans (%d batches of %d, %d bytes of OTLP per span) into"
               + " the local broker in %.2f s: %.0f spans/s%n",
