@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spantransport.codec.OtlpSpanEncoder;
+import dev.spantransport.forwarder.Forwarder;
 import dev.spantransport.sink.BatchRejectedException;
 import dev.spantransport.sink.SpanBatch;
 import dev.spantransport.sink.kafka.KafkaSink;
@@ -129,6 +130,50 @@ class KafkaSinkIT {
             dir.resolve(name + "-guests.log"));
     guestJvm.awaitLine("STARTED", Duration.ofSeconds(60));
     return new Host(receiver, guestJvm);
+  }
+
+  /**
+   * A host that is the forwarder's command line ({@code --listen unix:..., --kafka-brokers,
+   * --kafka-topic, --kafka-key}) instead of a receiver built in code, and its guests.
+   */
+  private static Host forwarderHost(
+      String name, String topic, String key, int firstGuest, int guests, int spans)
+      throws Exception {
+    Path socket = dir.resolve(name + ".sock");
+    ChildJvm forwarder =
+        ChildJvm.start(
+            Forwarder.class,
+            "128m",
+            Map.of(),
+            dir.resolve(name + "-forwarder.log"),
+            List.of(
+                "--listen",
+                "unix:" + socket,
+                "--kafka-brokers",
+                broker.bootstrapServers(),
+                "--kafka-topic",
+                topic,
+                "--kafka-key",
+                key,
+                "--kafka-property",
+                "buffer.memory=8388608"));
+    assertTrue(
+        Receivers.await(() -> java.nio.file.Files.exists(socket), Duration.ofSeconds(60)),
+        "forwarder not listening within 60 s; see " + dir.resolve(name + "-forwarder.log"));
+    ChildJvm guestJvm =
+        ChildJvm.start(
+            KafkaGuestsMain.class,
+            "256m",
+            Map.of(
+                "guests.endpoint", "unix:" + socket,
+                "guests.count", Integer.toString(guests),
+                "guests.firstId", Integer.toString(firstGuest),
+                "guests.spans", Integer.toString(spans),
+                "guests.batch", Integer.toString(BATCH),
+                "guests.pauseMillis", "0"),
+            dir.resolve(name + "-guests.log"));
+    guestJvm.awaitLine("STARTED", Duration.ofSeconds(60));
+    return new Host(forwarder, guestJvm);
   }
 
   private static long sum(List<Host> hosts, String key, boolean ofGuests) throws Exception {
@@ -350,7 +395,7 @@ class KafkaSinkIT {
   }
 
   @Test
-  void keyedByTraceIdTwoReceiversPutEverySpanOfATraceInOnePartitionForTheConsumer()
+  void keyedByTraceIdTwoReceiversOneOfThemTheForwarderPutEveryTraceInOnePartitionForTheConsumer()
       throws Exception {
     String topic = "otlp_spans_by_trace";
     broker.createTopic(topic, 6);
@@ -361,7 +406,8 @@ class KafkaSinkIT {
     try {
       long start = System.nanoTime();
       hosts.add(host("keyed-a", topic, "trace_id", 0, guests, spans, 0));
-      hosts.add(host("keyed-b", topic, "trace_id", guests, guests, spans, 0));
+      // the second host is the forwarder, configured by its --kafka-* flags
+      hosts.add(forwarderHost("keyed-b", topic, "trace_id", guests, guests, spans));
       awaitGuestsDone(hosts, guests, Duration.ofMinutes(3));
       double seconds = (System.nanoTime() - start) / 1e9;
       assertEquals(0, sum(hosts, "dropped", true));
