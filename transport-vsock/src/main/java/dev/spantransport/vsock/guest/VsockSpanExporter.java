@@ -28,7 +28,10 @@ import java.util.logging.Logger;
  * which batch is dropped; drops are counted and logged (throttled), never silent.
  *
  * <p>If the host is not there, one warning is logged and the exporter keeps retrying quietly in the
- * background; the application runs normally.
+ * background; the application runs normally. {@link #state()} says what the exporter is doing (see
+ * {@link ExporterState}); each change is logged once. Built with {@code setRequireHost(true)}, the
+ * exporter instead refuses to start when no host answers; built with {@code setEnabled(false)}, it
+ * opens no socket at all.
  *
  * @since 0.1.0
  */
@@ -39,8 +42,8 @@ public final class VsockSpanExporter implements SpanExporter {
   private final VsockSpanExporterBuilder config;
   private final InflightWindow window;
   private final ExporterMetrics metrics;
-  private final Sender sender;
-  private final BatchFramer framer;
+  private final Sender sender; // null when disabled
+  private final BatchFramer framer; // null when disabled
   private final AtomicBoolean shutdown = new AtomicBoolean();
 
   VsockSpanExporter(VsockSpanExporterBuilder config, ChannelOpener opener) {
@@ -50,6 +53,15 @@ public final class VsockSpanExporter implements SpanExporter {
             config.maxInflightBatches, config.maxInflightBytes, config.fullBufferPolicy);
     this.metrics = new ExporterMetrics(config.meterProviderSource(), window::spans, window::bytes);
     window.setMetrics(metrics);
+    if (!config.enabled) {
+      this.sender = null;
+      this.framer = null;
+      metrics.setStateSource(() -> ExporterState.DISABLED);
+      logger.log(
+          Level.INFO,
+          "span-transport exporter is disabled: no socket is opened and every span is dropped");
+      return;
+    }
     this.sender =
         new Sender(
             config.endpoint.toString(),
@@ -66,7 +78,47 @@ public final class VsockSpanExporter implements SpanExporter {
                 System.nanoTime()),
             agentName());
     this.framer = new BatchFramer(config.encoderFactory.get(), window, sender, metrics);
+    metrics.setStateSource(sender::state);
     sender.start();
+  }
+
+  /**
+   * Waits up to the connect timeout for a host to answer; if none does, shuts this exporter down
+   * and throws. Used by the builder when a host is required.
+   */
+  VsockSpanExporter requireHost() {
+    if (sender == null) {
+      return this;
+    }
+    boolean connected;
+    try {
+      connected = sender.awaitConnected(config.connectTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      connected = false;
+    }
+    if (!connected) {
+      shutdown();
+      throw new IllegalStateException(
+          "no span-transport host answered at "
+              + config.endpoint
+              + " within the connect timeout "
+              + config.connectTimeout
+              + " (a host is required)");
+    }
+    return this;
+  }
+
+  /**
+   * Returns what the exporter is doing now: connecting, connected, no host, backpressured, shut
+   * down or disabled. Each change is also logged once and recorded as the {@code
+   * spantransport.exporter.state} metric.
+   */
+  public ExporterState state() {
+    if (sender == null) {
+      return ExporterState.DISABLED;
+    }
+    return sender.state();
   }
 
   /** Returns a builder with the defaults. */
@@ -97,6 +149,10 @@ public final class VsockSpanExporter implements SpanExporter {
     if (spans.isEmpty()) {
       return CompletableResultCode.ofSuccess();
     }
+    if (framer == null) {
+      metrics.dropped(ExporterMetrics.DropReason.DISABLED, spans.size());
+      return CompletableResultCode.ofSuccess();
+    }
     return framer.frame(spans)
         ? CompletableResultCode.ofSuccess()
         : CompletableResultCode.ofFailure();
@@ -106,11 +162,17 @@ public final class VsockSpanExporter implements SpanExporter {
    * Returns a result that succeeds when the host has acknowledged every batch exported before this
    * call, or fails at the export timeout with a message saying how many spans are unacknowledged.
    * Fails at once after shutdown.
+   *
+   * <p>This is the call to make before a VM or process is frozen or snapshotted: once it succeeds,
+   * nothing exported so far depends on the connection surviving the pause.
    */
   @Override
   public CompletableResultCode flush() {
     if (shutdown.get()) {
       return CompletableResultCode.ofFailure();
+    }
+    if (sender == null) {
+      return CompletableResultCode.ofSuccess();
     }
     CompletableResultCode result = window.flush(config.timeout.toNanos(), TimeUnit.NANOSECONDS);
     sender.wakeup();
@@ -128,6 +190,10 @@ public final class VsockSpanExporter implements SpanExporter {
       logger.log(Level.INFO, "Calling shutdown() multiple times.");
       return CompletableResultCode.ofSuccess();
     }
+    if (sender == null) {
+      return CompletableResultCode.ofSuccess();
+    }
+    sender.markShutDown();
     long timeoutNanos = config.timeout.toNanos();
     CompletableResultCode flushed = window.flush(timeoutNanos, TimeUnit.NANOSECONDS);
     sender.wakeup();

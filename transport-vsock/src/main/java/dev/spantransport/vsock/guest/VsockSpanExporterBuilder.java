@@ -63,6 +63,8 @@ public final class VsockSpanExporterBuilder {
   Supplier<MeterProvider> meterProviderSupplier; // null: none given as a supplier
   ChannelOpener channelOpener; // null: the endpoint's SpanTransport
   Supplier<BatchEncoder> encoderFactory = OtlpBatchEncoder::new;
+  boolean requireHost;
+  boolean enabled = true;
 
   VsockSpanExporterBuilder() {}
 
@@ -80,6 +82,8 @@ public final class VsockSpanExporterBuilder {
     meterProviderSupplier = other.meterProviderSupplier;
     channelOpener = other.channelOpener;
     encoderFactory = other.encoderFactory;
+    requireHost = other.requireHost;
+    enabled = other.enabled;
   }
 
   /**
@@ -259,6 +263,26 @@ public final class VsockSpanExporterBuilder {
     return () -> fixed;
   }
 
+  /**
+   * Sets whether {@link #build()} fails when no host answers the handshake within the connect
+   * timeout. Default false: the exporter starts at once and connects in the background, so an
+   * application never fails because its host is late.
+   */
+  public VsockSpanExporterBuilder setRequireHost(boolean requireHost) {
+    this.requireHost = requireHost;
+    return this;
+  }
+
+  /**
+   * Sets whether the exporter sends at all. Disabled, it opens no socket, drops every span and
+   * counts it (drop reason {@code disabled}), and its exports succeed: for guests whose policy
+   * forbids spans from leaving the VM. Default true.
+   */
+  public VsockSpanExporterBuilder setEnabled(boolean enabled) {
+    this.enabled = enabled;
+    return this;
+  }
+
   /** Test seam: opens connections instead of the endpoint's {@code SpanTransport}. */
   VsockSpanExporterBuilder setChannelOpener(ChannelOpener channelOpener) {
     this.channelOpener = requireNonNull(channelOpener, "channelOpener");
@@ -272,10 +296,13 @@ public final class VsockSpanExporterBuilder {
   }
 
   /**
-   * Builds the exporter and starts its sender thread, which connects in the background.
+   * Builds the exporter and starts its sender thread, which connects in the background; with {@link
+   * #setRequireHost(boolean) setRequireHost(true)} it first waits up to the connect timeout for a
+   * host to answer.
    *
    * @throws IllegalArgumentException if the reconnect initial backoff exceeds the maximum, or no
    *     {@code SpanTransport} on the class path supports the endpoint
+   * @throws IllegalStateException if a host is required and none answered in time
    */
   public VsockSpanExporter build() {
     if (reconnectInitial.compareTo(reconnectMax) > 0) {
@@ -285,13 +312,17 @@ public final class VsockSpanExporterBuilder {
               + ": "
               + reconnectInitial);
     }
+    if (!enabled) {
+      return new VsockSpanExporter(new VsockSpanExporterBuilder(this), null);
+    }
     ChannelOpener opener = channelOpener;
     if (opener == null) {
       Endpoint target = endpoint;
       SpanTransport transport = SpanTransports.forEndpoint(target);
       opener = connectTimeout -> transport.connect(target, connectTimeout);
     }
-    return new VsockSpanExporter(new VsockSpanExporterBuilder(this), opener);
+    VsockSpanExporter exporter = new VsockSpanExporter(new VsockSpanExporterBuilder(this), opener);
+    return requireHost ? exporter.requireHost() : exporter;
   }
 
   String toString(boolean includePrefix) {
@@ -306,6 +337,8 @@ public final class VsockSpanExporterBuilder {
     joiner.add("reconnectInitial=" + reconnectInitial);
     joiner.add("reconnectMax=" + reconnectMax);
     joiner.add("reconnectJitter=" + reconnectJitter);
+    joiner.add("requireHost=" + requireHost);
+    joiner.add("enabled=" + enabled);
     joiner.add(
         "meterProvider="
             + (meterProviderSupplier != null

@@ -29,6 +29,10 @@ import java.util.function.Consumer;
  *   <li>{@code otel.exporter.vsock.reconnect.initial}, {@code otel.exporter.vsock.reconnect.max}:
  *       durations
  *   <li>{@code otel.exporter.vsock.reconnect.jitter}: fraction between 0 and 1
+ *   <li>{@code otel.exporter.vsock.require.host}: {@code true} fails start-up when no host answers
+ *       within the connect timeout (default {@code false}: connect in the background)
+ *   <li>{@code otel.exporter.vsock.enabled}: {@code false} opens no socket and drops every span,
+ *       counted (default {@code true})
  * </ul>
  *
  * A bad value throws {@link ConfigurationException} naming the property and the value.
@@ -94,11 +98,22 @@ public final class VsockSpanExporterProvider
     if (jitter != null) {
       apply("reconnect.jitter", jitter, builder::setReconnectJitter);
     }
+    Boolean requireHost = config.getBoolean(PREFIX + "require.host");
+    if (requireHost != null) {
+      builder.setRequireHost(requireHost);
+    }
+    Boolean enabled = config.getBoolean(PREFIX + "enabled");
+    if (enabled != null) {
+      builder.setEnabled(enabled);
+    }
     try {
       return builder.build();
     } catch (IllegalArgumentException e) {
       throw new ConfigurationException(
           "Invalid otel.exporter.vsock.* configuration: " + e.getMessage(), e);
+    } catch (IllegalStateException e) {
+      throw new ConfigurationException(
+          e.getMessage() + "; unset " + PREFIX + "require.host to start without one", e);
     }
   }
 
