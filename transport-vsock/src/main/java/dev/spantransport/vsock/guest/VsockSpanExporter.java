@@ -1,10 +1,12 @@
 package dev.spantransport.vsock.guest;
 
 import dev.spantransport.vsock.guest.internal.Backoff;
+import dev.spantransport.vsock.guest.internal.BatchEncoder;
 import dev.spantransport.vsock.guest.internal.BatchFramer;
 import dev.spantransport.vsock.guest.internal.ChannelOpener;
 import dev.spantransport.vsock.guest.internal.ExporterMetrics;
 import dev.spantransport.vsock.guest.internal.InflightWindow;
+import dev.spantransport.vsock.guest.internal.PolicyBatchEncoder;
 import dev.spantransport.vsock.guest.internal.Sender;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -77,7 +79,11 @@ public final class VsockSpanExporter implements SpanExporter {
                 config.reconnectJitter,
                 System.nanoTime()),
             agentName());
-    this.framer = new BatchFramer(config.encoderFactory.get(), window, sender, metrics);
+    BatchEncoder encoder = config.encoderFactory.get();
+    if (!config.attributePolicy.isAllowAll()) {
+      encoder = new PolicyBatchEncoder(encoder, config.attributePolicy);
+    }
+    this.framer = new BatchFramer(encoder, window, sender, metrics);
     metrics.setStateSource(sender::state);
     sender.start();
   }

@@ -2,6 +2,7 @@ package dev.spantransport.vsock.guest;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.spantransport.policy.AttributePolicy;
 import dev.spantransport.spi.Endpoint;
 import dev.spantransport.spi.SpanTransport;
 import dev.spantransport.spi.SpanTransports;
@@ -65,6 +66,7 @@ public final class VsockSpanExporterBuilder {
   Supplier<BatchEncoder> encoderFactory = OtlpBatchEncoder::new;
   boolean requireHost;
   boolean enabled = true;
+  AttributePolicy attributePolicy = AttributePolicy.allowAll();
 
   VsockSpanExporterBuilder() {}
 
@@ -84,6 +86,7 @@ public final class VsockSpanExporterBuilder {
     encoderFactory = other.encoderFactory;
     requireHost = other.requireHost;
     enabled = other.enabled;
+    attributePolicy = other.attributePolicy;
   }
 
   /**
@@ -283,6 +286,16 @@ public final class VsockSpanExporterBuilder {
     return this;
   }
 
+  /**
+   * Sets what of each span may leave the guest: the policy is applied before a span is encoded, so
+   * nothing it drops, redacts or hashes is ever written to the socket. Default {@link
+   * AttributePolicy#allowAll()}.
+   */
+  public VsockSpanExporterBuilder setAttributePolicy(AttributePolicy attributePolicy) {
+    this.attributePolicy = requireNonNull(attributePolicy, "attributePolicy");
+    return this;
+  }
+
   /** Test seam: opens connections instead of the endpoint's {@code SpanTransport}. */
   VsockSpanExporterBuilder setChannelOpener(ChannelOpener channelOpener) {
     this.channelOpener = requireNonNull(channelOpener, "channelOpener");
@@ -339,6 +352,9 @@ public final class VsockSpanExporterBuilder {
     joiner.add("reconnectJitter=" + reconnectJitter);
     joiner.add("requireHost=" + requireHost);
     joiner.add("enabled=" + enabled);
+    if (!attributePolicy.isAllowAll()) {
+      joiner.add("attributePolicy=" + attributePolicy);
+    }
     joiner.add(
         "meterProvider="
             + (meterProviderSupplier != null
