@@ -186,9 +186,12 @@ public final class VsockSpanExporter implements SpanExporter {
   }
 
   /**
-   * Flushes with the export timeout as deadline, then closes the connection and stops the sender
-   * thread, waiting for both; this call blocks at most about the export timeout plus the connect
-   * timeout. Spans still unacknowledged are dropped and counted. A second call logs and succeeds.
+   * Starts shutting down and returns at once, as OpenTelemetry's exporters do: a background thread
+   * flushes with the export timeout as deadline, then closes the connection and stops the sender
+   * thread; the result completes when both are done (about the export timeout plus the connect
+   * timeout at most), successfully if everything was acknowledged and the thread stopped. Spans
+   * still unacknowledged then are dropped and counted. Exports after this call fail at once. A
+   * second call logs and succeeds.
    */
   @Override
   public CompletableResultCode shutdown() {
@@ -200,6 +203,24 @@ public final class VsockSpanExporter implements SpanExporter {
       return CompletableResultCode.ofSuccess();
     }
     sender.markShutDown();
+    CompletableResultCode result = new CompletableResultCode();
+    Thread closer =
+        new Thread(
+            () -> {
+              if (stopAndDrop()) {
+                result.succeed();
+              } else {
+                result.fail();
+              }
+            },
+            sender.thread().getName() + "-shutdown");
+    closer.setDaemon(true);
+    closer.start();
+    return result;
+  }
+
+  /** Flushes with a deadline, stops the sender and drops what is left; true if all went well. */
+  private boolean stopAndDrop() {
     long timeoutNanos = config.timeout.toNanos();
     CompletableResultCode flushed = window.flush(timeoutNanos, TimeUnit.NANOSECONDS);
     sender.wakeup();
@@ -227,9 +248,7 @@ public final class VsockSpanExporter implements SpanExporter {
     if (!stopped) {
       logger.log(Level.WARNING, "span-transport sender thread did not stop in time");
     }
-    return flushed.isSuccess() && stopped
-        ? CompletableResultCode.ofSuccess()
-        : CompletableResultCode.ofFailure();
+    return flushed.isSuccess() && stopped;
   }
 
   /** Returns the exporter's counters; for tests. */

@@ -200,7 +200,7 @@ class ExporterHealthTest {
     VsockSpanExporter exporter = exporter(builder());
     awaitState(exporter, ExporterState.CONNECTED);
 
-    assertTrue(exporter.shutdown().isSuccess());
+    assertTrue(exporter.shutdown().join(30, TimeUnit.SECONDS).isSuccess());
     assertEquals(ExporterState.SHUT_DOWN, exporter.state());
     host.close();
     assertEquals(ExporterState.SHUT_DOWN, exporter.state());
