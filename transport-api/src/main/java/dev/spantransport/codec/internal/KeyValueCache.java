@@ -106,11 +106,27 @@ public final class KeyValueCache {
     return keyFieldLengths[k];
   }
 
-  /** Copies the key field of entry {@code k} to {@code dst} at {@code pos}; returns the end. */
+  /**
+   * Copies the key field of entry {@code k} to {@code dst} at {@code pos}, where {@code dst} has
+   * room for {@link #COPY_SLACK} bytes more than the field; returns the end of the field.
+   */
   public int writeKeyField(int k, byte[] dst, int pos) {
     int length = keyFieldLengths[k];
-    System.arraycopy(keyFields, k * KEY_FIELD_BYTES, dst, pos, length);
+    copyWords(keyFields, k * KEY_FIELD_BYTES, dst, pos, length);
     return pos + length;
+  }
+
+  /**
+   * Bytes past the end of a copied field that {@link #writeKeyField} and {@link #writePair} may
+   * overwrite: they copy whole eight-byte words, which for fields this short is cheaper than a call
+   * to the array-copy stub. Those bytes are the caller's next bytes to write anyway.
+   */
+  public static final int COPY_SLACK = 7;
+
+  private static void copyWords(byte[] src, int from, byte[] dst, int to, int length) {
+    for (int i = 0; i < length; i += 8) {
+      ProtoWire.writeFixed64(dst, to + i, ProtoWire.readFixed64(src, from + i));
+    }
   }
 
   /** Returns the pair slot holding {@code value} (by identity) under key entry {@code k}, or -1. */
@@ -127,6 +143,16 @@ public final class KeyValueCache {
     return -1;
   }
 
+  /** Whether key entry {@code k} holds {@code value}; unlike {@link #findPair}, counts nothing. */
+  public boolean holds(int k, Object value) {
+    for (int s = k * VALUES_PER_KEY, end = s + VALUES_PER_KEY; s < end; s++) {
+      if (values[s] == value) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Length of the bytes {@link #writePair} copies: the length byte and the KeyValue body. */
   public int pairLength(int slot) {
     return 1 + pairs[slot * PAIR_BYTES];
@@ -134,12 +160,12 @@ public final class KeyValueCache {
 
   /**
    * Copies the pair at {@code slot}, the KeyValue body's length byte and body, to {@code dst} at
-   * {@code pos}; returns the end.
+   * {@code pos}, where {@code dst} has room for {@link #COPY_SLACK} bytes more; returns the end.
    */
   public int writePair(int slot, byte[] dst, int pos) {
     int base = slot * PAIR_BYTES;
     int length = 1 + pairs[base];
-    System.arraycopy(pairs, base, dst, pos, length);
+    copyWords(pairs, base, dst, pos, length);
     return pos + length;
   }
 

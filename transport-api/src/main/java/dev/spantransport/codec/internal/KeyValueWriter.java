@@ -82,7 +82,7 @@ public final class KeyValueWriter {
     if (k >= 0 && (type == AttributeType.STRING || type == AttributeType.BOOLEAN)) {
       int slot = cache.findPair(k, value);
       if (slot >= 0) {
-        byte[] b = out.ensure(pos, 1 + KeyValueCache.PAIR_BYTES);
+        byte[] b = out.ensure(pos, 1 + KeyValueCache.PAIR_BYTES + KeyValueCache.COPY_SLACK);
         b[pos] = tag;
         return cache.writePair(slot, b, pos + 1);
       }
@@ -121,7 +121,7 @@ public final class KeyValueWriter {
           int length = Utf8.byteLength(encoded);
           int any = AnyValueWriter.stringValueLength(length);
           int body = keyField + 1 + varintSize(any) + any;
-          byte[] b = out.ensure(pos, 6L + body);
+          byte[] b = out.ensure(pos, 6L + KeyValueCache.COPY_SLACK + body);
           int p = writeHead(b, pos, tag, body, name, k, keyEncoded);
           p = writeVarint(b, p, any);
           b[p++] = TAG_STRING;
@@ -131,7 +131,7 @@ public final class KeyValueWriter {
       case BOOLEAN:
         {
           int body = keyField + 4;
-          byte[] b = out.ensure(pos, 6L + body);
+          byte[] b = out.ensure(pos, 6L + KeyValueCache.COPY_SLACK + body);
           int p = writeHead(b, pos, tag, body, name, k, keyEncoded);
           b[p] = 2;
           b[p + 1] = TAG_BOOL;
@@ -143,7 +143,7 @@ public final class KeyValueWriter {
           long v = (Long) value;
           int any = 1 + varintSize(v);
           int body = keyField + 2 + any;
-          byte[] b = out.ensure(pos, 6L + body);
+          byte[] b = out.ensure(pos, 6L + KeyValueCache.COPY_SLACK + body);
           int p = writeHead(b, pos, tag, body, name, k, keyEncoded);
           b[p++] = (byte) any;
           b[p++] = TAG_INT;
@@ -152,7 +152,7 @@ public final class KeyValueWriter {
       default:
         {
           int body = keyField + 11;
-          byte[] b = out.ensure(pos, 6L + body);
+          byte[] b = out.ensure(pos, 6L + KeyValueCache.COPY_SLACK + body);
           int p = writeHead(b, pos, tag, body, name, k, keyEncoded);
           b[p] = 9;
           b[p + 1] = TAG_DOUBLE;
@@ -178,7 +178,7 @@ public final class KeyValueWriter {
 
   private int writeComplex(
       int pos, byte tag, String name, int k, AttributeType type, Object value) {
-    byte[] b = out.ensure(pos, 2 + KeyValueCache.KEY_FIELD_BYTES + 1);
+    byte[] b = out.ensure(pos, 2 + KeyValueCache.KEY_FIELD_BYTES + KeyValueCache.COPY_SLACK + 1);
     b[pos] = tag;
     int start = pos + 2;
     int p = start;
