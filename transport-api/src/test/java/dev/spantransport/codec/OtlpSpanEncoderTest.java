@@ -303,6 +303,22 @@ class OtlpSpanEncoderTest {
   }
 
   @Test
+  void writesTheSameBytesAsOpenTelemetryBeforeAndAfterItsBufferShrinks() {
+    OtlpSpanEncoder encoder = new OtlpSpanEncoder();
+    List<SpanData> huge =
+        List.of(span("h", Attributes.of(AttributeKey.stringKey("big"), "b".repeat(1 << 20))));
+    assertArrayEquals(otelBytes(huge), encoder.encode(huge));
+    RandomSpans random = new RandomSpans(50, false);
+    for (int i = 0; i < 200; i++) {
+      List<SpanData> spans = random.batch(3, 1, 1);
+      int n = encoder.prepare(spans);
+      byte[] dst = new byte[n];
+      encoder.writeTo(dst, 0);
+      assertArrayEquals(otelBytes(spans), dst, "batch " + i);
+    }
+  }
+
+  @Test
   void writesTheSameBytesAsOpenTelemetryForAttributesOfAnyImplementation() {
     // Attributes that are not the SDK's array-backed kind are read through forEach.
     Attributes sdk =

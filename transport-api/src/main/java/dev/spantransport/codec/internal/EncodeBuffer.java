@@ -20,11 +20,42 @@ public final class EncodeBuffer {
   /** The longest encoding an encoder accepts: the longest Java array, less a header's worth. */
   public static final int MAX_LENGTH = Integer.MAX_VALUE - 8;
 
-  private byte[] bytes;
+  /** Number of {@link #trim} calls over which the largest use is remembered. */
+  static final int TRIM_PERIOD = 64;
 
-  /** Creates a buffer of {@code initialCapacity} bytes; it grows as needed and then stays. */
+  private final int initialCapacity;
+  private byte[] bytes;
+  private int highWater;
+  private int uses;
+
+  /**
+   * Creates a buffer of {@code initialCapacity} bytes; it grows as needed and shrinks back when a
+   * long run of {@link #trim} calls shows that it is far larger than needed.
+   */
   public EncodeBuffer(int initialCapacity) {
+    this.initialCapacity = initialCapacity;
     bytes = new byte[initialCapacity];
+  }
+
+  /**
+   * Records that one encoding used {@code used} bytes. Once every {@value #TRIM_PERIOD} calls, an
+   * array more than four times the largest use of that period (and larger than the initial
+   * capacity) is replaced by one of twice that use, so that one huge batch does not hold its memory
+   * for the life of the encoder. Allocates only when it shrinks.
+   */
+  public void trim(int used) {
+    if (used > highWater) {
+      highWater = used;
+    }
+    if (++uses < TRIM_PERIOD) {
+      return;
+    }
+    long target = Math.max(initialCapacity, 2L * highWater);
+    if (bytes.length > 2 * target) {
+      bytes = new byte[(int) target];
+    }
+    uses = 0;
+    highWater = 0;
   }
 
   /** The current array; valid until the next {@link #ensure} that grows it. */

@@ -12,7 +12,8 @@ import java.util.Collection;
  * ({@link SpanGroups}) and writes every span field, in one pass, into a reused buffer, group after
  * group; {@link #writeTo} then writes the {@code ResourceSpans} and {@code ScopeSpans} messages
  * around them (their lengths follow from the span bytes, and their resources and scopes come
- * encoded from {@link EnvelopeWriter}) and copies each group's span bytes once.
+ * encoded from {@link EnvelopeWriter}) and copies each group's span bytes once. The span buffer
+ * grows to the largest batch and shrinks back after a long run of small ones.
  *
  * <p>Not thread-safe; one per encoder. This class is internal and may change at any time.
  */
@@ -62,6 +63,8 @@ public final class TraceRequestWriter {
    *     EncodeBuffer#MAX_LENGTH}
    */
   public int prepare(Collection<SpanData> batch) {
+    // The previous batch is done with (writeTo reads the span buffer): the buffer may shrink now.
+    spanBytes.trim(payloadLength);
     payloadLength = 0;
     SpanGroups g = groups;
     g.group(batch);

@@ -59,4 +59,27 @@ class EncodeBufferTest {
         "encoded batch must be at most 2147483639 bytes: at least 2147483647", e.getMessage());
     assertEquals(16, buffer.array().length);
   }
+
+  @Test
+  void shrinksAfterAPeriodOfUsesFarSmallerThanItsSize() {
+    EncodeBuffer buffer = new EncodeBuffer(1024);
+    buffer.ensure(0, 1 << 20);
+    buffer.trim(1 << 20);
+    for (int i = 1; i < EncodeBuffer.TRIM_PERIOD; i++) {
+      buffer.trim(100);
+    }
+    // The period held a 1 MiB use: nothing to give back yet.
+    assertEquals(1 << 20, buffer.array().length);
+    for (int i = 0; i < EncodeBuffer.TRIM_PERIOD - 1; i++) {
+      buffer.trim(3000);
+      assertEquals(1 << 20, buffer.array().length);
+    }
+    buffer.trim(100);
+    assertEquals(6000, buffer.array().length);
+    for (int i = 0; i < 10 * EncodeBuffer.TRIM_PERIOD; i++) {
+      buffer.trim(2900);
+    }
+    // Within a factor of four of what is used: kept, so steady use never reallocates.
+    assertEquals(6000, buffer.array().length);
+  }
 }
