@@ -29,8 +29,9 @@ import java.util.Objects;
  * the groups may differ (OpenTelemetry orders them by identity hash).
  *
  * <p>An encoder is not thread-safe: use one per sending thread. The spans passed to {@code prepare}
- * are read only during that call; the encoder keeps no reference to them afterwards. Its internal
- * buffer stays as large as the largest batch it encoded.
+ * are read only during that call, and the encoder keeps no reference to them afterwards (its caches
+ * keep a bounded number of their resources, scopes, attribute keys and short attribute values). Its
+ * internal buffer grows to the largest batch and shrinks back after a long run of smaller ones.
  */
 public final class OtlpSpanEncoder {
   private final TraceRequestWriter writer = new TraceRequestWriter();
