@@ -79,98 +79,99 @@ public final class KeyValueWriter {
     String name = key.getKey();
     AttributeType type = key.getType();
     int k = cache.keyIndex(name);
-    if (k >= 0 && (type == AttributeType.STRING || type == AttributeType.BOOLEAN)) {
-      int slot = cache.findPair(k, value);
-      if (slot >= 0) {
-        byte[] b = out.ensure(pos, 1 + KeyValueCache.PAIR_BYTES + KeyValueCache.COPY_SLACK);
-        b[pos] = tag;
-        return cache.writePair(slot, b, pos + 1);
+    // Each type has its own small writer, so that the JIT inlines the common ones here.
+    if (type == AttributeType.STRING || type == AttributeType.BOOLEAN) {
+      if (k >= 0) {
+        int slot = cache.findPair(k, value);
+        if (slot >= 0) {
+          byte[] b = out.ensure(pos, 1 + KeyValueCache.PAIR_BYTES + KeyValueCache.COPY_SLACK);
+          b[pos] = tag;
+          return cache.writePair(slot, b, pos + 1);
+        }
       }
-      int end = writeScalar(pos, tag, name, k, type, value);
-      cache.offer(k, value, out.array(), pos + 1, end);
+      int end =
+          type == AttributeType.STRING
+              ? writeString(pos, tag, name, k, (String) value)
+              : writeBoolean(pos, tag, name, k, (Boolean) value);
+      if (k >= 0) {
+        cache.offer(k, value, out.array(), pos + 1, end);
+      }
       return end;
     }
-    switch (type) {
-      case STRING:
-      case BOOLEAN:
-      case LONG:
-      case DOUBLE:
-        return writeScalar(pos, tag, name, k, type, value);
-      default:
-        return writeComplex(pos, tag, name, k, type, value);
+    if (type == AttributeType.LONG) {
+      return writeLong(pos, tag, name, k, (Long) value);
     }
+    if (type == AttributeType.DOUBLE) {
+      return writeDouble(pos, tag, name, k, (Double) value);
+    }
+    return writeComplex(pos, tag, name, k, type, value);
   }
 
-  private int writeScalar(int pos, byte tag, String name, int k, AttributeType type, Object value) {
-    int keyEncoded = 0;
-    int keyField;
+  private int writeString(int pos, byte tag, String name, int k, String s) {
+    int encoded = Utf8.encodedLength(s);
+    int length = Utf8.byteLength(encoded);
+    int any = AnyValueWriter.stringValueLength(length);
+    int body = keyFieldLength(name, k) + 1 + varintSize(any) + any;
+    byte[] b = out.ensure(pos, 6L + KeyValueCache.COPY_SLACK + body);
+    int p = writeHead(b, pos, tag, body, name, k);
+    p = writeVarint(b, p, any);
+    b[p++] = TAG_STRING;
+    p = writeVarint(b, p, length);
+    return Utf8.write(b, p, s, encoded);
+  }
+
+  private int writeBoolean(int pos, byte tag, String name, int k, boolean value) {
+    int body = keyFieldLength(name, k) + 4;
+    byte[] b = out.ensure(pos, 6L + KeyValueCache.COPY_SLACK + body);
+    int p = writeHead(b, pos, tag, body, name, k);
+    b[p] = 2;
+    b[p + 1] = TAG_BOOL;
+    b[p + 2] = (byte) (value ? 1 : 0);
+    return p + 3;
+  }
+
+  private int writeLong(int pos, byte tag, String name, int k, long value) {
+    int any = 1 + varintSize(value);
+    int body = keyFieldLength(name, k) + 2 + any;
+    byte[] b = out.ensure(pos, 6L + KeyValueCache.COPY_SLACK + body);
+    int p = writeHead(b, pos, tag, body, name, k);
+    b[p++] = (byte) any;
+    b[p++] = TAG_INT;
+    return writeVarint(b, p, value);
+  }
+
+  private int writeDouble(int pos, byte tag, String name, int k, double value) {
+    int body = keyFieldLength(name, k) + 11;
+    byte[] b = out.ensure(pos, 6L + KeyValueCache.COPY_SLACK + body);
+    int p = writeHead(b, pos, tag, body, name, k);
+    b[p] = 9;
+    b[p + 1] = TAG_DOUBLE;
+    return writeFixed64(b, p + 2, Double.doubleToRawLongBits(value));
+  }
+
+  /** Length of the key field for {@code name}, whose cache entry is {@code k} (or -1). */
+  private int keyFieldLength(String name, int k) {
     if (k >= 0) {
-      keyField = cache.keyFieldLength(k);
-    } else if (name.isEmpty()) {
-      keyField = 0;
-    } else {
-      keyEncoded = Utf8.encodedLength(name);
-      int keyLength = Utf8.byteLength(keyEncoded);
-      keyField = 1 + varintSize(keyLength) + keyLength;
+      return cache.keyFieldLength(k);
     }
-    switch (type) {
-      case STRING:
-        {
-          String s = (String) value;
-          int encoded = Utf8.encodedLength(s);
-          int length = Utf8.byteLength(encoded);
-          int any = AnyValueWriter.stringValueLength(length);
-          int body = keyField + 1 + varintSize(any) + any;
-          byte[] b = out.ensure(pos, 6L + KeyValueCache.COPY_SLACK + body);
-          int p = writeHead(b, pos, tag, body, name, k, keyEncoded);
-          p = writeVarint(b, p, any);
-          b[p++] = TAG_STRING;
-          p = writeVarint(b, p, length);
-          return Utf8.write(b, p, s, encoded);
-        }
-      case BOOLEAN:
-        {
-          int body = keyField + 4;
-          byte[] b = out.ensure(pos, 6L + KeyValueCache.COPY_SLACK + body);
-          int p = writeHead(b, pos, tag, body, name, k, keyEncoded);
-          b[p] = 2;
-          b[p + 1] = TAG_BOOL;
-          b[p + 2] = (byte) (((Boolean) value) ? 1 : 0);
-          return p + 3;
-        }
-      case LONG:
-        {
-          long v = (Long) value;
-          int any = 1 + varintSize(v);
-          int body = keyField + 2 + any;
-          byte[] b = out.ensure(pos, 6L + KeyValueCache.COPY_SLACK + body);
-          int p = writeHead(b, pos, tag, body, name, k, keyEncoded);
-          b[p++] = (byte) any;
-          b[p++] = TAG_INT;
-          return writeVarint(b, p, v);
-        }
-      default:
-        {
-          int body = keyField + 11;
-          byte[] b = out.ensure(pos, 6L + KeyValueCache.COPY_SLACK + body);
-          int p = writeHead(b, pos, tag, body, name, k, keyEncoded);
-          b[p] = 9;
-          b[p + 1] = TAG_DOUBLE;
-          return writeFixed64(b, p + 2, Double.doubleToRawLongBits((Double) value));
-        }
+    if (name.isEmpty()) {
+      return 0;
     }
+    int length = Utf8.byteLength(Utf8.encodedLength(name));
+    return 1 + varintSize(length) + length;
   }
 
   /** Writes tag, body length, key field and the value's tag; {@code b} has room for them. */
-  private int writeHead(byte[] b, int pos, byte tag, int body, String name, int k, int keyEncoded) {
+  private int writeHead(byte[] b, int pos, byte tag, int body, String name, int k) {
     b[pos++] = tag;
     pos = writeVarint(b, pos, body);
     if (k >= 0) {
       pos = cache.writeKeyField(k, b, pos);
     } else if (!name.isEmpty()) {
+      int encoded = Utf8.encodedLength(name);
       b[pos++] = TAG_KEY;
-      pos = writeVarint(b, pos, Utf8.byteLength(keyEncoded));
-      pos = Utf8.write(b, pos, name, keyEncoded);
+      pos = writeVarint(b, pos, Utf8.byteLength(encoded));
+      pos = Utf8.write(b, pos, name, encoded);
     }
     b[pos++] = TAG_VALUE;
     return pos;
