@@ -12,6 +12,7 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -115,6 +116,15 @@ public class EndToEndBenchmark {
   private long unit;
 
   private long answeredAtIterationStart;
+
+  // process CPU time per answered span over the measurement iterations (a figure that a busy,
+  // shared machine's scheduling delays do not inflate, unlike wall-clock throughput)
+  private final com.sun.management.OperatingSystemMXBean os =
+      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+  private boolean measuring;
+  private long cpuAtIterationStart;
+  private long measuredCpuNanos;
+  private long measuredUnits;
   private final LatencyRecorder requestTimes = new LatencyRecorder(1 << 20);
 
   // span-transport
@@ -280,8 +290,10 @@ public class EndToEndBenchmark {
   /** Keeps request times of measurement iterations only, and marks where the iteration began. */
   @Setup(Level.Iteration)
   public void startIteration(IterationParams iteration) {
-    requestTimes.enable(iteration.getType() == IterationType.MEASUREMENT);
+    measuring = iteration.getType() == IterationType.MEASUREMENT;
+    requestTimes.enable(measuring);
     answeredAtIterationStart = answeredUnits();
+    cpuAtIterationStart = os.getProcessCpuTime();
   }
 
   /** Sends one batch from every guest, each once it has fewer than {@value #DEPTH} outstanding. */
@@ -354,19 +366,27 @@ public class EndToEndBenchmark {
       answered[i].await(sent[i]);
     }
     requestTimes.enable(false);
+    if (measuring) {
+      measuredCpuNanos += os.getProcessCpuTime() - cpuAtIterationStart;
+      measuredUnits += answeredUnits() - answeredAtIterationStart;
+    }
   }
 
   /** Prints the request times, then stops everything {@link #setUp()} started. */
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
+    double spans = (double) measuredUnits / unit * batchSize;
     System.out.println();
     System.out.println(
         String.format(
             Locale.ROOT,
-            "# %s batch=%d guests=%d request time (send to %s): %s",
+            "# %s batch=%d guests=%d: process CPU %,.0f ns per span (%,.0f spans per CPU-second);"
+                + " request time (send to %s): %s",
             path,
             batchSize,
             guests,
+            measuredCpuNanos / spans,
+            spans / (measuredCpuNanos / 1e9),
             "raw-socket".equals(path) ? "read" : "span-transport".equals(path) ? "ack" : "response",
             "raw-socket".equals(path) ? "not measured" : requestTimes.summary()));
     for (VsockSpanExporter exporter : vsockExporters) {
