@@ -20,6 +20,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -90,7 +91,14 @@ public class EndToEndBenchmark {
   /** Batches per guest that may be sent but not yet answered. */
   static final int DEPTH = 8;
 
-  private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
+  private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(120);
+
+  /**
+   * Export timeout of the OTLP baselines: their default 10 s counts time queued in the sender, and
+   * on a busy shared machine a queued request can exceed it; a timeout is a failure, not a figure.
+   */
+  private static final Duration OTLP_TIMEOUT = Duration.ofSeconds(60);
+
   private static final String JDK_HTTP_SENDER =
       "io.opentelemetry.exporter.sender.jdk.internal.JdkHttpSenderProvider";
 
@@ -263,6 +271,7 @@ public class EndToEndBenchmark {
       otlpExporters.add(
           OtlpHttpSpanExporter.builder()
               .setEndpoint(httpServer.endpoint())
+              .setTimeout(OTLP_TIMEOUT)
               .setExecutorService(executor)
               .build());
     }
@@ -281,6 +290,7 @@ public class EndToEndBenchmark {
       otlpExporters.add(
           OtlpGrpcSpanExporter.builder()
               .setEndpoint(grpcServer.endpoint())
+              .setTimeout(OTLP_TIMEOUT)
               .setExecutorService(executor)
               .build());
     }
@@ -471,7 +481,7 @@ public class EndToEndBenchmark {
       return count.get();
     }
 
-    /** Returns once the count reaches {@code value}; throws after 30 s or on a failure. */
+    /** Returns once the count reaches {@code value}; throws after 120 s or on a failure. */
     void await(long value) {
       if (count.get() >= value) {
         return;

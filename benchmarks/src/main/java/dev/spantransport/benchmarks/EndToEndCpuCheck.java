@@ -15,13 +15,17 @@ import java.util.Locale;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.spantransport.benchmarks.EndToEndCpuCheck \
- *     [batchSize=512] [guests=1] [warmupBatches=400] [rounds=5] [batchesPerRound=100]
+ *     [batchSize=512] [guests=1] [warmupBatches=400] [rounds=5] [batchesPerRound=100] [paths]
  * </pre>
  *
- * What it does not show: latency and parallelism. Wall-clock spans/s come from the JMH benchmark.
+ * <p>{@code paths} (comma-separated) runs a subset, e.g. {@code span-transport} alone under a
+ * profiler; the ratio columns then show only what was run.
+ *
+ * <p>What it does not show: latency and parallelism. Wall-clock spans/s come from the JMH
+ * benchmark.
  */
 public final class EndToEndCpuCheck {
-  private static final String[] PATHS = {"span-transport", "raw-socket", "otlp-http", "otlp-grpc"};
+  private static final String ALL_PATHS = "span-transport,raw-socket,otlp-http,otlp-grpc";
 
   private EndToEndCpuCheck() {}
 
@@ -37,17 +41,18 @@ public final class EndToEndCpuCheck {
     int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 400;
     int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 5;
     int perRound = args.length > 4 ? Integer.parseInt(args[4]) : 100;
+    String[] paths = (args.length > 5 ? args[5] : ALL_PATHS).split(",");
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    EndToEndBenchmark[] benchmarks = new EndToEndBenchmark[PATHS.length];
+    EndToEndBenchmark[] benchmarks = new EndToEndBenchmark[paths.length];
     EndToEndBenchmark.Counters counters = new EndToEndBenchmark.Counters();
-    double[][] nsPerSpan = new double[PATHS.length][rounds];
+    double[][] nsPerSpan = new double[paths.length][rounds];
     try {
-      for (int p = 0; p < PATHS.length; p++) {
+      for (int p = 0; p < paths.length; p++) {
         EndToEndBenchmark b = new EndToEndBenchmark();
         b.batchSize = batchSize;
         b.guests = guests;
-        b.path = PATHS[p];
+        b.path = paths[p];
         b.setUp();
         benchmarks[p] = b;
         for (int i = 0; i < warmup; i++) {
@@ -56,8 +61,8 @@ public final class EndToEndCpuCheck {
         b.drainIteration();
       }
       for (int r = 0; r < rounds; r++) {
-        for (int k = 0; k < PATHS.length; k++) {
-          int p = (k + r) % PATHS.length; // rotate the order so no path always goes first
+        for (int k = 0; k < paths.length; k++) {
+          int p = (k + r) % paths.length; // rotate the order so no path always goes first
           EndToEndBenchmark b = benchmarks[p];
           long cpu0 = os.getProcessCpuTime();
           for (int i = 0; i < perRound; i++) {
@@ -75,14 +80,21 @@ public final class EndToEndCpuCheck {
         }
       }
     }
-    double[] median = new double[PATHS.length];
-    for (int p = 0; p < PATHS.length; p++) {
+    double[] median = new double[paths.length];
+    for (int p = 0; p < paths.length; p++) {
       double[] sorted = nsPerSpan[p].clone();
       Arrays.sort(sorted);
       median[p] = sorted[sorted.length / 2];
     }
-    double raw = median[1];
-    double bestOtlp = Math.min(median[2], median[3]);
+    double raw = Double.NaN;
+    double bestOtlp = Double.POSITIVE_INFINITY;
+    for (int p = 0; p < paths.length; p++) {
+      if (paths[p].equals("raw-socket")) {
+        raw = median[p];
+      } else if (paths[p].startsWith("otlp-")) {
+        bestOtlp = Math.min(bestOtlp, median[p]);
+      }
+    }
     System.out.printf(
         Locale.ROOT,
         "%nbatch=%d guests=%d, %d warm-up batches, median of %d rounds x %d batches%n",
@@ -99,11 +111,11 @@ public final class EndToEndCpuCheck {
         "spans/CPU-second",
         "x raw-socket",
         "x best OTLP");
-    for (int p = 0; p < PATHS.length; p++) {
+    for (int p = 0; p < paths.length; p++) {
       System.out.printf(
           Locale.ROOT,
           "%-15s %,14.0f %,18.0f %14.2f %14.1f%n",
-          PATHS[p],
+          paths[p],
           median[p],
           1e9 / median[p],
           raw / median[p],
