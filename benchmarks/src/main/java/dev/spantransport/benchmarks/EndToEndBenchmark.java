@@ -361,6 +361,20 @@ public class EndToEndBenchmark {
     }
   }
 
+  /** Spans answered since set-up, over all guests. */
+  long answeredSpans() {
+    return answeredUnits() / unit * batchSize;
+  }
+
+  /** Spans sent since set-up, over all guests. */
+  long sentSpans() {
+    long total = 0;
+    for (long s : sent) {
+      total += s;
+    }
+    return total / unit * batchSize;
+  }
+
   private long answeredUnits() {
     long total = 0;
     for (Progress p : answered) {
