@@ -265,9 +265,7 @@ public class EndToEndBenchmark {
     for (int i = 0; i < guests; i++) {
       // The JDK sender blocks one executor thread per request, and its own pool stops at
       // max(5, cores) threads and rejects beyond; give it one thread per allowed request.
-      ExecutorService executor =
-          Executors.newFixedThreadPool(DEPTH, daemonThreads("otlp-http-" + i));
-      otlpExecutors.add(executor);
+      ExecutorService executor = senderThreads("otlp-http-" + i);
       otlpExporters.add(
           OtlpHttpSpanExporter.builder()
               .setEndpoint(httpServer.endpoint())
@@ -284,9 +282,7 @@ public class EndToEndBenchmark {
       // The OkHttp sender's own dispatcher pool (max(5, cores) threads, no queue) rejects calls
       // once 5 are running ("executor rejected"); give it one thread per allowed request. OkHttp
       // still runs at most 5 calls per host at once and queues the rest.
-      ExecutorService executor =
-          Executors.newFixedThreadPool(DEPTH, daemonThreads("otlp-grpc-" + i));
-      otlpExecutors.add(executor);
+      ExecutorService executor = senderThreads("otlp-grpc-" + i);
       otlpExporters.add(
           OtlpGrpcSpanExporter.builder()
               .setEndpoint(grpcServer.endpoint())
@@ -443,6 +439,13 @@ public class EndToEndBenchmark {
     try (Stream<Path> files = Files.walk(dir)) {
       files.sorted(Comparator.reverseOrder()).forEach(EndToEndBenchmark::delete);
     }
+  }
+
+  /** {@value #DEPTH} daemon threads for one OTLP exporter's sender, shut down at tear-down. */
+  private ExecutorService senderThreads(String prefix) {
+    ExecutorService executor = Executors.newFixedThreadPool(DEPTH, daemonThreads(prefix));
+    otlpExecutors.add(executor);
+    return executor;
   }
 
   private static ThreadFactory daemonThreads(String prefix) {
