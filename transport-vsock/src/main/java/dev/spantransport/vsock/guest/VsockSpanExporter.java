@@ -50,6 +50,7 @@ public final class VsockSpanExporter implements SpanExporter {
             config.maxInflightBatches, config.maxInflightBytes, config.fullBufferPolicy);
     this.metrics = new ExporterMetrics(config.meterProviderSource(), window::spans, window::bytes);
     window.setMetrics(metrics);
+    window.setMaxResends(config.maxResends);
     this.sender =
         new Sender(
             config.endpoint.toString(),

@@ -29,6 +29,8 @@ import java.util.function.Consumer;
  *   <li>{@code otel.exporter.vsock.reconnect.initial}, {@code otel.exporter.vsock.reconnect.max}:
  *       durations
  *   <li>{@code otel.exporter.vsock.reconnect.jitter}: fraction between 0 and 1
+ *   <li>{@code otel.exporter.vsock.max.resends}: sends of one batch after the first before it is
+ *       dropped, e.g. {@code 16}
  * </ul>
  *
  * A bad value throws {@link ConfigurationException} naming the property and the value.
@@ -93,6 +95,10 @@ public final class VsockSpanExporterProvider
     Double jitter = config.getDouble(PREFIX + "reconnect.jitter");
     if (jitter != null) {
       apply("reconnect.jitter", jitter, builder::setReconnectJitter);
+    }
+    Integer resends = config.getInt(PREFIX + "max.resends");
+    if (resends != null) {
+      apply("max.resends", resends, builder::setMaxResends);
     }
     try {
       return builder.build();

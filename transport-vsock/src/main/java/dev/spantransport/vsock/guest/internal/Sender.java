@@ -456,7 +456,13 @@ public final class Sender implements Runnable, FrameHandler {
             + error.message();
     if (!error.fatal()
         && (code == ErrorCode.MALFORMED_PAYLOAD || code == ErrorCode.TOO_MANY_SPANS)) {
-      window.reject(sequence);
+      window.reject(sequence, ExporterMetrics.DropReason.REJECTED);
+      throttled.log(Level.WARNING, text + "; the batch is dropped");
+      return;
+    }
+    if (!error.fatal() && code == ErrorCode.BATCH_REJECTED) {
+      // A sink refused it for good; the host's next ACK covers it and it is counted dropped then.
+      window.reject(sequence, ExporterMetrics.DropReason.SINK_REJECTED);
       throttled.log(Level.WARNING, text + "; the batch is dropped");
       return;
     }
