@@ -51,22 +51,21 @@ public final class SessionTable {
     static final int RETRY = 1;
     static final int REFUSED = 2;
 
-    /** At most this many settled-but-unacked sequences are remembered; beyond, at least once. */
-    static final int MAX_SETTLED = 1024;
-
     private final long idHigh;
     private final long idLow;
     private final String hex;
     private volatile long acked;
     private int holders; // guarded by the table
+    private final int maxSettled;
     // guarded by this session
     private final Map<Long, Slot> inSinks = new HashMap<>();
     private final Map<Long, List<Slot>> waiters = new HashMap<>();
     private final TreeMap<Long, Boolean> settled = new TreeMap<>(); // sequence -> refused
 
-    Session(long idHigh, long idLow) {
+    Session(long idHigh, long idLow, int maxSettled) {
       this.idHigh = idHigh;
       this.idLow = idLow;
+      this.maxSettled = maxSettled;
       this.hex = String.format("%016x%016x", idHigh, idLow);
     }
 
@@ -116,7 +115,7 @@ public final class SessionTable {
      */
     synchronized List<Slot> finish(long sequence, int outcome) {
       inSinks.remove(sequence);
-      if (outcome != RETRY && sequence > acked && settled.size() < MAX_SETTLED) {
+      if (outcome != RETRY && sequence > acked && settled.size() < maxSettled) {
         settled.put(sequence, outcome == REFUSED);
       }
       return waiters.remove(sequence);
@@ -143,8 +142,12 @@ public final class SessionTable {
 
   private record Key(long high, long low) {}
 
+  /** Default for the settled sequences one session remembers above its acked one. */
+  public static final int DEFAULT_MAX_SETTLED = 16;
+
   private final Map<Key, Session> sessions;
   private final int capacity;
+  private final int maxSettled;
 
   /**
    * Creates a table holding at most {@code capacity} sessions.
@@ -152,6 +155,23 @@ public final class SessionTable {
    * @param capacity positive
    */
   public SessionTable(int capacity) {
+    this(capacity, DEFAULT_MAX_SETTLED);
+  }
+
+  /**
+   * Creates a table holding at most {@code capacity} sessions, each remembering at most {@code
+   * maxSettled} settled sequences above its acked one (beyond that, a resend of such a batch
+   * reaches the sinks again: at least once). A guest needs about one window of them after a
+   * SINK_UNAVAILABLE.
+   *
+   * @param capacity positive
+   * @param maxSettled not negative
+   */
+  public SessionTable(int capacity, int maxSettled) {
+    if (maxSettled < 0) {
+      throw new IllegalArgumentException("maxSettled must not be negative: " + maxSettled);
+    }
+    this.maxSettled = maxSettled;
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be positive: " + capacity);
     }
@@ -190,7 +210,8 @@ public final class SessionTable {
    * @return the session
    */
   public synchronized Session session(long idHigh, long idLow) {
-    return sessions.computeIfAbsent(new Key(idHigh, idLow), k -> new Session(idHigh, idLow));
+    return sessions.computeIfAbsent(
+        new Key(idHigh, idLow), k -> new Session(idHigh, idLow, maxSettled));
   }
 
   /**
@@ -205,7 +226,7 @@ public final class SessionTable {
     Key key = new Key(idHigh, idLow);
     Session s = sessions.get(key);
     if (s == null) {
-      s = new Session(idHigh, idLow);
+      s = new Session(idHigh, idLow, maxSettled);
       s.holders = 1; // held before the put, so the put cannot evict it
       sessions.put(key, s);
     } else {
