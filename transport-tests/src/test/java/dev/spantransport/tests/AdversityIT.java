@@ -159,6 +159,7 @@ class AdversityIT {
       assertTrue(
           Receivers.await(() -> receiver.bufferedBytes() == 0, Duration.ofSeconds(10)),
           () -> "buffered bytes after the guests left: " + receiver.bufferedBytes());
+      assertEquals(0, sink.redeliveries(), "a batch reached the collector twice");
     } finally {
       feeding.set(false);
       for (Guests guest : guests) {

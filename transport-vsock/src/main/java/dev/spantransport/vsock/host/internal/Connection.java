@@ -460,6 +460,11 @@ final class Connection implements FrameHandler {
     }
     Slot slot = newSlot(sequence);
     lastSequence = sequence;
+    // Reset before the claim: once it is claimed as a waiter, another loop may set its outcome.
+    slot.waiting = false;
+    slot.failed = false;
+    slot.refused = false;
+    slot.refusal = null;
     switch (session.claim(sequence, slot)) {
       case SessionTable.Session.DISPATCH:
         System.arraycopy(buffer, offset, copy, 0, length);
@@ -471,9 +476,6 @@ final class Connection implements FrameHandler {
         context.metrics.duplicate(guest); // in the sinks on an earlier connection of the session
         slot.state = Slot.PENDING;
         slot.waiting = true;
-        slot.failed = false;
-        slot.refused = false;
-        slot.refusal = null;
         return;
       case SessionTable.Session.REFUSED_BEFORE:
         giveBack(copy);
