@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spantransport.sink.SpanExporterSink;
+import dev.spantransport.tests.adversity.ConnectionCutter;
 import dev.spantransport.tests.adversity.DeliveryAttacks;
 import dev.spantransport.tests.adversity.DeliveryAttacks.Metrics;
 import dev.spantransport.tests.adversity.DeliveryAttacks.OutageSink;
@@ -66,6 +67,39 @@ class AdversityIT {
       assertEquals(spans / batch, exporter.deliveries.calls(), () -> "" + exporter.deliveries);
       assertTrue(flushed, "the guest's flush did not complete");
       assertEquals(spans, guest.acked());
+    }
+  }
+
+  /**
+   * The guest's connection is cut while a full window of its batches is in a slow sink; it
+   * reconnects and resends them. The resends wait for the first delivery instead of reaching the
+   * sink again, and the new connection acks them.
+   */
+  @Test
+  void guestCutOffWhileItsBatchesAreInASlowSinkGetsThemAckedWithoutRedelivery(@TempDir Path dir)
+      throws Exception {
+    int batches = 40;
+    int batch = 50;
+    int window = 8;
+    SlowExporter exporter = new SlowExporter(Duration.ofSeconds(1));
+    Path socket = dir.resolve("host.sock");
+    try (SpanReceiver receiver =
+            Receivers.start(
+                Receivers.builder(socket, SpanExporterSink.create(exporter)).setWindow(window));
+        ConnectionCutter cutter = new ConnectionCutter(dir.resolve("relay.sock"), socket);
+        Guests guest = new Guests(Guests.fastBuilder(dir.resolve("relay.sock")))) {
+      for (int b = 0; b < batches; b++) {
+        guest.exporter.export(TestSpans.batch((long) b * batch, batch));
+      }
+      assertTrue(exporter.awaitExports(window, Duration.ofSeconds(30)), "the window never filled");
+      assertEquals(2, cutter.cutAll(), "one relayed connection, both ends");
+      boolean flushed = guest.flushFully(Duration.ofSeconds(60));
+      assertEquals(batches * batch, exporter.deliveries.distinct(), () -> "" + exporter.deliveries);
+      assertEquals(0, exporter.deliveries.redelivered(), () -> "" + exporter.deliveries);
+      assertEquals(batches, exporter.deliveries.calls(), () -> "" + exporter.deliveries);
+      assertTrue(flushed, "the guest's flush did not complete");
+      assertEquals((long) batches * batch, guest.acked());
+      assertTrue(guest.metric("spantransport.exporter.reconnects") >= 1, "the guest reconnected");
     }
   }
 

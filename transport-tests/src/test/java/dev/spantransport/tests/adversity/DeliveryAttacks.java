@@ -135,8 +135,27 @@ public final class DeliveryAttacks {
       this.latencyNanos = latency.toNanos();
     }
 
+    private int exports;
+
+    /** Waits until {@code n} export calls started; false at the timeout. */
+    public synchronized boolean awaitExports(int n, Duration timeout) throws InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (exports < n) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        wait(Math.max(1, left / 1_000_000));
+      }
+      return true;
+    }
+
     @Override
     public CompletableResultCode export(Collection<SpanData> spans) {
+      synchronized (this) {
+        exports++;
+        notifyAll();
+      }
       List<SpanData> copy = new ArrayList<>(spans);
       CompletableResultCode result = new CompletableResultCode();
       clock.schedule(
