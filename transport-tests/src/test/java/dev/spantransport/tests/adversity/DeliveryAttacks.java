@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Sinks and exporters that attack effectively-once delivery: one slower than the guest's timeout,
@@ -45,6 +46,23 @@ public final class DeliveryAttacks {
       }
     }
     return false;
+  }
+
+  /**
+   * Waits on {@code monitor}, whose lock the caller holds and whose changes notify it, until {@code
+   * done} holds; false at the timeout.
+   */
+  static boolean awaitLocked(Object monitor, BooleanSupplier done, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!done.getAsBoolean()) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      monitor.wait(Math.max(1, left / 1_000_000));
+    }
+    return true;
   }
 
   /** The span index a test span carries in the low 64 bits of its trace id. */
@@ -91,15 +109,7 @@ public final class DeliveryAttacks {
     /** Waits until {@code n} distinct spans arrived; false at the timeout. */
     public synchronized boolean awaitDistinct(long n, Duration timeout)
         throws InterruptedException {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (seen.size() < n) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        wait(Math.max(1, left / 1_000_000));
-      }
-      return true;
+      return awaitLocked(this, () -> seen.size() >= n, timeout);
     }
 
     @Override
@@ -139,15 +149,7 @@ public final class DeliveryAttacks {
 
     /** Waits until {@code n} export calls started; false at the timeout. */
     public synchronized boolean awaitExports(int n, Duration timeout) throws InterruptedException {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (exports < n) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        wait(Math.max(1, left / 1_000_000));
-      }
-      return true;
+      return awaitLocked(this, () -> exports >= n, timeout);
     }
 
     @Override
@@ -268,29 +270,13 @@ public final class DeliveryAttacks {
 
     /** Waits until at least {@code n} batches are held by the outage; false at the timeout. */
     public synchronized boolean awaitHeld(int n, Duration timeout) throws InterruptedException {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (held.size() < n) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        wait(Math.max(1, left / 1_000_000));
-      }
-      return true;
+      return awaitLocked(this, () -> held.size() >= n, timeout);
     }
 
     /** Waits until more than {@code n} distinct batches were delivered; false at the timeout. */
     public synchronized boolean awaitDeliveredBatchesAbove(int n, Duration timeout)
         throws InterruptedException {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (delivered.size() <= n) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        wait(Math.max(1, left / 1_000_000));
-      }
-      return true;
+      return awaitLocked(this, () -> delivered.size() > n, timeout);
     }
 
     public synchronized int deliveredBatches() {

@@ -455,14 +455,16 @@ public final class Sender implements Runnable, FrameHandler {
             + ": "
             + error.message();
     if (!error.fatal()
-        && (code == ErrorCode.MALFORMED_PAYLOAD || code == ErrorCode.TOO_MANY_SPANS)) {
-      window.reject(sequence, ExporterMetrics.DropReason.REJECTED);
-      throttled.log(Level.WARNING, text + "; the batch is dropped");
-      return;
-    }
-    if (!error.fatal() && code == ErrorCode.BATCH_REJECTED) {
-      // A sink refused it for good; the host's next ACK covers it and it is counted dropped then.
-      window.reject(sequence, ExporterMetrics.DropReason.SINK_REJECTED);
+        && (code == ErrorCode.MALFORMED_PAYLOAD
+            || code == ErrorCode.TOO_MANY_SPANS
+            || code == ErrorCode.BATCH_REJECTED)) {
+      // Rejected for good (by the host, or by a sink for BATCH_REJECTED): the host's next ACK
+      // covers the batch, which is counted as dropped then.
+      window.reject(
+          sequence,
+          code == ErrorCode.BATCH_REJECTED
+              ? ExporterMetrics.DropReason.SINK_REJECTED
+              : ExporterMetrics.DropReason.REJECTED);
       throttled.log(Level.WARNING, text + "; the batch is dropped");
       return;
     }
