@@ -55,6 +55,7 @@ public final class VsockSpanExporter implements SpanExporter {
             config.maxInflightBatches, config.maxInflightBytes, config.fullBufferPolicy);
     this.metrics = new ExporterMetrics(config.meterProviderSource(), window::spans, window::bytes);
     window.setMetrics(metrics);
+    window.setMaxResends(config.maxResends);
     if (!config.enabled) {
       this.sender = null;
       this.framer = null;

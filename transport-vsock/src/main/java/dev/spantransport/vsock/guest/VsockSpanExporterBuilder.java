@@ -47,6 +47,11 @@ public final class VsockSpanExporterBuilder {
   /** Default reconnect jitter: each delay is shortened by up to this random fraction. */
   public static final double DEFAULT_RECONNECT_JITTER = 0.2;
 
+  /** Default for {@link #setMaxResends(int)}. */
+  public static final int DEFAULT_MAX_RESENDS = 16;
+
+  static final int MAX_MAX_RESENDS = 1_000_000;
+
   static final long MIN_INFLIGHT_BYTES = 1024;
   static final long MAX_INFLIGHT_BYTES = 1L << 30;
   static final int MAX_INFLIGHT_BATCHES = 65_536;
@@ -59,6 +64,7 @@ public final class VsockSpanExporterBuilder {
   Duration reconnectInitial = Duration.ofMillis(DEFAULT_RECONNECT_INITIAL_MILLIS);
   Duration reconnectMax = Duration.ofSeconds(DEFAULT_RECONNECT_MAX_SECONDS);
   double reconnectJitter = DEFAULT_RECONNECT_JITTER;
+  int maxResends = DEFAULT_MAX_RESENDS;
   FullBufferPolicy fullBufferPolicy = FullBufferPolicy.DROP_NEWEST;
   MeterProvider meterProvider; // null: none given directly
   Supplier<MeterProvider> meterProviderSupplier; // null: none given as a supplier
@@ -79,6 +85,7 @@ public final class VsockSpanExporterBuilder {
     reconnectInitial = other.reconnectInitial;
     reconnectMax = other.reconnectMax;
     reconnectJitter = other.reconnectJitter;
+    maxResends = other.maxResends;
     fullBufferPolicy = other.fullBufferPolicy;
     meterProvider = other.meterProvider;
     meterProviderSupplier = other.meterProviderSupplier;
@@ -218,6 +225,22 @@ public final class VsockSpanExporterBuilder {
   }
 
   /**
+   * Sets how many times one batch is sent again (after a reconnect, a host's SINK_UNAVAILABLE or a
+   * lost connection) before the exporter gives it up: the batch is dropped and its spans counted
+   * under the drop reason {@code resend_limit}. This keeps a batch the host can never deliver (for
+   * example one a host without permanent rejection keeps refusing) from holding every batch behind
+   * it forever. Between 0 and 1,000,000. Default {@value #DEFAULT_MAX_RESENDS}.
+   */
+  public VsockSpanExporterBuilder setMaxResends(int maxResends) {
+    if (maxResends < 0 || maxResends > MAX_MAX_RESENDS) {
+      throw new IllegalArgumentException(
+          "maxResends must be between 0 and " + MAX_MAX_RESENDS + ": " + maxResends);
+    }
+    this.maxResends = maxResends;
+    return this;
+  }
+
+  /**
    * Sets what to drop when the in-flight window is full. Default {@link
    * FullBufferPolicy#DROP_NEWEST}.
    */
@@ -350,6 +373,7 @@ public final class VsockSpanExporterBuilder {
     joiner.add("reconnectInitial=" + reconnectInitial);
     joiner.add("reconnectMax=" + reconnectMax);
     joiner.add("reconnectJitter=" + reconnectJitter);
+    joiner.add("maxResends=" + maxResends);
     joiner.add("requireHost=" + requireHost);
     joiner.add("enabled=" + enabled);
     if (!attributePolicy.isAllowAll()) {

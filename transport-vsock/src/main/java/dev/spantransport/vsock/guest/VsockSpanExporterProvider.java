@@ -33,6 +33,8 @@ import java.util.function.Consumer;
  *   <li>{@code otel.exporter.vsock.reconnect.initial}, {@code otel.exporter.vsock.reconnect.max}:
  *       durations
  *   <li>{@code otel.exporter.vsock.reconnect.jitter}: fraction between 0 and 1
+ *   <li>{@code otel.exporter.vsock.max.resends}: sends of one batch after the first before it is
+ *       dropped, e.g. {@code 16}
  *   <li>{@code otel.exporter.vsock.require.host}: {@code true} fails start-up when no host answers
  *       within the connect timeout (default {@code false}: connect in the background)
  *   <li>{@code otel.exporter.vsock.enabled}: {@code false} opens no socket and drops every span,
@@ -105,6 +107,10 @@ public final class VsockSpanExporterProvider
     Double jitter = config.getDouble(PREFIX + "reconnect.jitter");
     if (jitter != null) {
       apply("reconnect.jitter", jitter, builder::setReconnectJitter);
+    }
+    Integer resends = config.getInt(PREFIX + "max.resends");
+    if (resends != null) {
+      apply("max.resends", resends, builder::setMaxResends);
     }
     AttributePolicy attributePolicy = attributePolicy(config);
     if (!attributePolicy.isAllowAll()) {

@@ -29,6 +29,10 @@ public final class ExporterMetrics {
     TOO_LARGE("too_large"),
     /** The host rejected the batch for good (malformed payload, too many spans). */
     REJECTED("rejected"),
+    /** A sink on the host refused the batch for good (BATCH_REJECTED, e.g. HTTP 400 or 413). */
+    SINK_REJECTED("sink_rejected"),
+    /** The batch was sent the maximum number of times without being acknowledged. */
+    RESEND_LIMIT("resend_limit"),
     /** The encoder failed on the batch. */
     ENCODE_FAILED("encode_failed"),
     /** The exporter shut down before the host acknowledged the batch. */

@@ -25,6 +25,7 @@ public final class InflightWindow {
   private final long maxBytes;
   private final FullBufferPolicy policy;
   private ExporterMetrics metrics;
+  private int maxResends = Integer.MAX_VALUE;
 
   // ring of batches in sequence order: ring[(head + i) % ring.length], i < size
   private final Batch[] ring;
@@ -64,6 +65,14 @@ public final class InflightWindow {
   /** Sets the metrics this window reports to; called once, before use. */
   public void setMetrics(ExporterMetrics metrics) {
     this.metrics = metrics;
+  }
+
+  /**
+   * Sets how many times a batch may be sent again after its first send before it is given up
+   * (dropped, counted as {@code resend_limit}); called once, before use.
+   */
+  public synchronized void setMaxResends(int maxResends) {
+    this.maxResends = maxResends;
   }
 
   /** Returns the largest frame the window can hold. */
@@ -118,6 +127,7 @@ public final class InflightWindow {
     batch.frameLength = frameLength;
     batch.ready = false;
     batch.rejected = false;
+    batch.rejectReason = null;
     batch.writing = false;
     batch.sends = 0;
     batch.inWindow = true;
@@ -162,7 +172,8 @@ public final class InflightWindow {
   /**
    * Returns the first published batch with a sequence above {@code lastSent}, marked as being
    * written, or null. Batches larger than {@code maxPayload} or with more spans than {@code
-   * maxSpans} are dropped on the way (counted).
+   * maxSpans}, and batches already sent once plus the maximum resends, are dropped on the way
+   * (counted).
    */
   synchronized Batch nextAfter(long lastSent, int maxPayload, int maxSpans) {
     while (true) {
@@ -178,6 +189,12 @@ public final class InflightWindow {
           || batch.spanCount > maxSpans) {
         removeAt(i);
         metrics.dropped(DropReason.TOO_LARGE, batch.spanCount);
+        completeFlushes();
+        continue;
+      }
+      if (batch.sends > maxResends) {
+        removeAt(i);
+        metrics.dropped(DropReason.RESEND_LIMIT, batch.spanCount);
         completeFlushes();
         continue;
       }
@@ -207,7 +224,7 @@ public final class InflightWindow {
     while (size > 0 && ring[head].sequence <= sequence && ring[head].ready) {
       Batch batch = ring[head];
       if (batch.rejected) {
-        metrics.dropped(DropReason.REJECTED, batch.spanCount);
+        metrics.dropped(batch.rejectReason, batch.spanCount);
       } else {
         metrics.acked(batch.spanCount);
       }
@@ -228,11 +245,13 @@ public final class InflightWindow {
     return overflowed;
   }
 
-  /** Marks batch {@code sequence} as rejected by the host for good. */
-  synchronized void reject(long sequence) {
+  /** Marks batch {@code sequence} as rejected by the host for good, for {@code reason}. */
+  synchronized void reject(long sequence, DropReason reason) {
     int i = indexOf(sequence);
     if (i >= 0) {
-      ring[(head + i) % ring.length].rejected = true;
+      Batch batch = ring[(head + i) % ring.length];
+      batch.rejected = true;
+      batch.rejectReason = reason;
     }
   }
 

@@ -543,8 +543,16 @@ public final class Sender implements Runnable, FrameHandler {
             + ": "
             + error.message();
     if (!error.fatal()
-        && (code == ErrorCode.MALFORMED_PAYLOAD || code == ErrorCode.TOO_MANY_SPANS)) {
-      window.reject(sequence);
+        && (code == ErrorCode.MALFORMED_PAYLOAD
+            || code == ErrorCode.TOO_MANY_SPANS
+            || code == ErrorCode.BATCH_REJECTED)) {
+      // Rejected for good (by the host, or by a sink for BATCH_REJECTED): the host's next ACK
+      // covers the batch, which is counted as dropped then.
+      window.reject(
+          sequence,
+          code == ErrorCode.BATCH_REJECTED
+              ? ExporterMetrics.DropReason.SINK_REJECTED
+              : ExporterMetrics.DropReason.REJECTED);
       throttled.log(Level.WARNING, text + "; the batch is dropped");
       return;
     }
