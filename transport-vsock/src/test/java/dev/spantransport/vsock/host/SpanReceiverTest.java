@@ -18,7 +18,7 @@ import dev.spantransport.vsock.host.TestGuest.Frame;
 import dev.spantransport.vsock.host.TestSinks.HoldingSink;
 import dev.spantransport.vsock.host.TestSinks.RecordingSink;
 import dev.spantransport.vsock.host.TestSinks.Seen;
-import dev.spantransport.vsock.host.internal.SocketFiles;
+import dev.spantransport.vsock.socket.SocketFiles;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.CompletableResultCode;
@@ -460,7 +460,7 @@ class SpanReceiverTest {
   void staleSocketFileIsReplaced() throws Exception {
     Path udsPath = dir.resolve("fc.vsock");
     Endpoint endpoint = TestEndpoints.hybrid(udsPath, 1024);
-    Path file = SocketFiles.socketFile(endpoint);
+    Path file = SocketFiles.socketFile(endpoint).orElseThrow();
     // A crashed run leaves a bound socket file that nobody listens on.
     try (ServerSocketChannel crashed = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       crashed.bind(UnixDomainSocketAddress.of(file));

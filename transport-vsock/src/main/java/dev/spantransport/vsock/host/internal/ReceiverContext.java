@@ -19,6 +19,7 @@ public final class ReceiverContext {
   final ReceiverConfig config;
   final SpanSink[] sinks;
   final MemoryBudget budget;
+  final PeerLimits peers;
   final SessionTable sessions;
   final ReceiverMetrics metrics;
   final AtomicInteger connections = new AtomicInteger();
@@ -33,6 +34,7 @@ public final class ReceiverContext {
     this.config = config;
     this.sinks = config.sinks().toArray(new SpanSink[0]);
     this.budget = new MemoryBudget(config.receiveBufferBudget());
+    this.peers = new PeerLimits(config.maxConnectionsPerPeer(), config.peerReceiveBufferBudget());
     this.sessions = new SessionTable(config.sessionTableSize());
     MeterProvider provider = config.meterProvider();
     this.metrics = new ReceiverMetrics(provider == null ? MeterProvider.noop() : provider);
