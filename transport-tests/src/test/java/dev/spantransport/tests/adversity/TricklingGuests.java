@@ -58,9 +58,9 @@ public final class TricklingGuests implements AutoCloseable {
   private TricklingGuests() {}
 
   /**
-   * Connects one guest per element of {@code announced} to {@code socket}, one after another,
-   * completes each handshake and sends the header of a SPANS frame announcing that many payload
-   * bytes, plus its first body byte.
+   * Connects one guest per element of {@code announced} to {@code socket}, completes every
+   * handshake and then, all together, sends the header of a SPANS frame announcing that many
+   * payload bytes, plus its first body byte.
    *
    * @param socket the receiver's Unix socket
    * @param announced the payload length each guest's header announces
@@ -74,15 +74,17 @@ public final class TricklingGuests implements AutoCloseable {
     try {
       for (int i = 0; i < announced.length; i++) {
         SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
-        Guest g = new Guest(c);
-        all.guests.add(g);
+        all.guests.add(new Guest(c));
         c.connect(UnixDomainSocketAddress.of(socket));
         ClientHello hello = ClientHello.create(SessionId.random(), "trickler-" + i);
         byte[] b = new byte[hello.frameLength()];
         FrameWriter.writeClientHello(b, 0, hello);
-        c.write(ByteBuffer.wrap(b));
+        writeAll(c, ByteBuffer.wrap(b));
         c.configureBlocking(false);
-        long deadline = System.nanoTime() + timeout.toNanos();
+      }
+      long deadline = System.nanoTime() + timeout.toNanos();
+      for (int i = 0; i < announced.length; i++) {
+        Guest g = all.guests.get(i);
         while (!g.serverHelloSeen) {
           all.poll(g);
           if (g.closed || System.nanoTime() - deadline > 0) {
@@ -90,10 +92,13 @@ public final class TricklingGuests implements AutoCloseable {
           }
           Thread.onSpinWait();
         }
+      }
+      for (int i = 0; i < announced.length; i++) {
+        Guest g = all.guests.get(i);
         byte[] header = new byte[FrameDescriptor.HEADER_LENGTH + 1];
         FrameWriter.writeHeader(header, 0, FrameType.SPANS, 1, announced[i]);
         header[FrameDescriptor.HEADER_LENGTH] = 0x0a; // first byte of an OTLP request
-        writeAll(c, ByteBuffer.wrap(header));
+        writeAll(g.channel, ByteBuffer.wrap(header));
         g.bodyBytesSent = 1;
       }
     } catch (IOException | RuntimeException e) {
