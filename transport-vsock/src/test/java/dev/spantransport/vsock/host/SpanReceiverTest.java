@@ -554,6 +554,41 @@ class SpanReceiverTest {
     assertTrue(e.getMessage().contains("1048576"), e.getMessage());
   }
 
+  @Test
+  void peerBudgetBelowTwoFramesIsRejectedNamingBothBounds() {
+    SpanReceiverBuilder b =
+        unixReceiver(new RecordingSink())
+            .setMaxFrameLength(1 << 20)
+            .setReceiveBufferBudget(8 << 20)
+            .setPeerReceiveBufferBudget(1 << 20);
+    IllegalStateException e =
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, b::build);
+    assertEquals(
+        "peerReceiveBufferBudget must be between twice maxFrameLength (2097152) and"
+            + " receiveBufferBudget (8388608): 1048576",
+        e.getMessage());
+  }
+
+  @Test
+  void perPeerCapAndFrameTimeoutAreCheckedAndShown() {
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class,
+        () -> unixReceiver(new RecordingSink()).setMaxConnectionsPerPeer(0));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class,
+        () -> unixReceiver(new RecordingSink()).setFrameTimeout(java.time.Duration.ZERO));
+    String text =
+        unixReceiver(new RecordingSink())
+            .setMaxConnections(10)
+            .setMaxConnectionsPerPeer(20)
+            .setFrameTimeout(java.time.Duration.ofSeconds(3))
+            .build()
+            .toString();
+    assertTrue(text.contains("maxConnectionsPerPeer=10"), text); // never above maxConnections
+    assertTrue(text.contains("peerReceiveBufferBudget=33554432"), text);
+    assertTrue(text.contains("frameTimeout=PT3S"), text);
+  }
+
   interface GuestAction {
     void run(TestGuest guest) throws Exception;
   }
