@@ -65,12 +65,7 @@ class AdversityIT {
       maxFrame, 512 << 10, 256 << 10, 128 << 10, 64 << 10, 32 << 10, 16 << 10, 9 << 10
     };
     int[] counts = {8, 2, 2, 2, 2, 2, 64, 16};
-    int[] announced = new int[IntStream.of(counts).sum()];
-    for (int i = 0, k = 0; i < sizes.length; i++) {
-      for (int j = 0; j < counts[i]; j++) {
-        announced[k++] = sizes[i];
-      }
-    }
+    int tricklers = IntStream.of(counts).sum();
     Duration frameTimeout = Duration.ofSeconds(8);
     Path socket = dir.resolve("loris.sock");
     CountingSink sink = new CountingSink();
@@ -84,10 +79,13 @@ class AdversityIT {
                 .setMeterProvider(counters.meterProvider()));
     try {
       try (TricklingGuests lorises =
-          TricklingGuests.announce(socket, announced, Duration.ofSeconds(10))) {
-        for (int round = 0; round < 5; round++) {
-          assertEquals(announced.length, lorises.trickle(), "every trickler connected");
-          Thread.sleep(100); // the trickle rate, not a wait for a result
+          TricklingGuests.connect(socket, tricklers, Duration.ofSeconds(10))) {
+        for (int i = 0, first = 0; i < sizes.length; first += counts[i++]) {
+          lorises.announce(first, first + counts[i], sizes[i]); // largest first
+          for (int round = 0; round < 2; round++) {
+            assertEquals(tricklers, lorises.trickle(), "every trickler connected");
+            Thread.sleep(100); // the trickle rate, not a wait for a result
+          }
         }
         try (Guests good = new Guests(Guests.fastBuilder(socket))) {
           good.exporter.export(TestSpans.batch(0, 50));
@@ -97,6 +95,12 @@ class AdversityIT {
         }
         assertEquals(50, sink.spans());
         assertEquals(0, counters.rejected("frame_timeout"), "tricklers alive during delivery");
+        long bases = (long) tricklers * SpanReceiverBuilder.DEFAULT_READ_BUFFER_SIZE;
+        assertTrue(
+            Receivers.await(() -> receiver.bufferedBytes() == bases, Duration.ofSeconds(5)),
+            "tricklers hold their base buffers only, not what they announced: "
+                + receiver.bufferedBytes()
+                + " bytes");
 
         long deadline = System.nanoTime() + frameTimeout.multipliedBy(3).toNanos();
         while (lorises.trickle() > 0) {
@@ -111,7 +115,7 @@ class AdversityIT {
               g.error().message().startsWith("frame not completed within " + frameTimeout),
               g.error().message());
         }
-        assertEquals(announced.length, counters.rejected("frame_timeout"));
+        assertEquals(tricklers, counters.rejected("frame_timeout"));
       }
       assertTrue(
           Receivers.await(

@@ -32,6 +32,7 @@ public final class TricklingGuests implements AutoCloseable {
     private ErrorFrame error;
     private boolean closed;
     private long bodyBytesSent;
+    private boolean announced;
 
     Guest(SocketChannel channel) {
       this.channel = channel;
@@ -58,21 +59,19 @@ public final class TricklingGuests implements AutoCloseable {
   private TricklingGuests() {}
 
   /**
-   * Connects one guest per element of {@code announced} to {@code socket}, completes every
-   * handshake and then, all together, sends the header of a SPANS frame announcing that many
-   * payload bytes, plus its first body byte.
+   * Connects {@code count} guests to {@code socket} and completes every handshake.
    *
    * @param socket the receiver's Unix socket
-   * @param announced the payload length each guest's header announces
-   * @param timeout bound on each handshake
-   * @return the guests, all announced
+   * @param count how many guests
+   * @param timeout bound on the handshakes
+   * @return the guests, ready to announce
    * @throws IOException if a guest cannot connect or the receiver does not answer the hello
    */
-  public static TricklingGuests announce(Path socket, int[] announced, Duration timeout)
+  public static TricklingGuests connect(Path socket, int count, Duration timeout)
       throws IOException {
     TricklingGuests all = new TricklingGuests();
     try {
-      for (int i = 0; i < announced.length; i++) {
+      for (int i = 0; i < count; i++) {
         SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
         all.guests.add(new Guest(c));
         c.connect(UnixDomainSocketAddress.of(socket));
@@ -83,7 +82,7 @@ public final class TricklingGuests implements AutoCloseable {
         c.configureBlocking(false);
       }
       long deadline = System.nanoTime() + timeout.toNanos();
-      for (int i = 0; i < announced.length; i++) {
+      for (int i = 0; i < count; i++) {
         Guest g = all.guests.get(i);
         while (!g.serverHelloSeen) {
           all.poll(g);
@@ -93,19 +92,32 @@ public final class TricklingGuests implements AutoCloseable {
           Thread.onSpinWait();
         }
       }
-      for (int i = 0; i < announced.length; i++) {
-        Guest g = all.guests.get(i);
-        byte[] header = new byte[FrameDescriptor.HEADER_LENGTH + 1];
-        FrameWriter.writeHeader(header, 0, FrameType.SPANS, 1, announced[i]);
-        header[FrameDescriptor.HEADER_LENGTH] = 0x0a; // first byte of an OTLP request
-        writeAll(g.channel, ByteBuffer.wrap(header));
-        g.bodyBytesSent = 1;
-      }
     } catch (IOException | RuntimeException e) {
       all.close();
       throw e;
     }
     return all;
+  }
+
+  /**
+   * Makes guests {@code from} (inclusive) to {@code to} (exclusive) send the header of a SPANS
+   * frame announcing {@code announced} payload bytes, plus its first body byte.
+   *
+   * @param from first guest
+   * @param to after the last guest
+   * @param announced the payload length the headers announce
+   * @throws IOException if a write fails
+   */
+  public void announce(int from, int to, int announced) throws IOException {
+    for (int i = from; i < to; i++) {
+      Guest g = guests.get(i);
+      byte[] header = new byte[FrameDescriptor.HEADER_LENGTH + 1];
+      FrameWriter.writeHeader(header, 0, FrameType.SPANS, 1, announced);
+      header[FrameDescriptor.HEADER_LENGTH] = 0x0a; // first byte of an OTLP request
+      writeAll(g.channel, ByteBuffer.wrap(header));
+      g.bodyBytesSent = 1;
+      g.announced = true;
+    }
   }
 
   private static void writeAll(SocketChannel c, ByteBuffer b) throws IOException {
@@ -117,8 +129,8 @@ public final class TricklingGuests implements AutoCloseable {
   }
 
   /**
-   * Sends one more body byte on every connection the receiver has not closed, and reads what the
-   * receiver sent.
+   * Sends one more body byte on every announced connection the receiver has not closed, and reads
+   * what the receiver sent on every connection.
    *
    * @return how many connections are still open
    */
@@ -127,6 +139,10 @@ public final class TricklingGuests implements AutoCloseable {
     for (Guest g : guests) {
       poll(g);
       if (g.closed) {
+        continue;
+      }
+      if (!g.announced) {
+        open++;
         continue;
       }
       try {
