@@ -353,8 +353,10 @@ public final class SpanReceiverBuilder {
   }
 
   /**
-   * Sets the permissions of unix and hybrid-vsock socket files, applied right after binding.
-   * Default owner read and write only ({@code rw-------}).
+   * Sets the permissions of unix and hybrid-vsock socket files. The file appears at its path with
+   * them (the socket is bound in an owner-only directory beside it, given these permissions, then
+   * linked into place), so it is never reachable with the umask's. Default owner read and write
+   * only ({@code rw-------}).
    *
    * @param permissions the permissions
    * @return this builder

@@ -30,9 +30,9 @@ import java.util.logging.Level;
  * connection also reserves its buffer's capacity as credit for the payload copies that read can
  * produce, so copies never exceed the budget; unused credit is returned right after. Growth, credit
  * and payload copies are taken at once from three limits: the shared {@link MemoryBudget}, the
- * peer's share ({@link PeerLimits}) and this connection's own share (twice the max frame length:
- * one frame being read plus one in the sinks). If any cannot cover them, the connection stops
- * reading until memory is released.
+ * peer's share ({@link PeerLimits}) and this connection's own share (two max frames plus two base
+ * buffers: one frame being read, its read credit, and copies in the sinks). If any cannot cover
+ * them, the connection stops reading until memory is released.
  *
  * <h2>Frame deadline</h2>
  *
