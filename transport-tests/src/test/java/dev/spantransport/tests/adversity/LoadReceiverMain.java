@@ -63,11 +63,16 @@ public final class LoadReceiverMain {
     watchCollections();
     PipelinedLedgerSink sink =
         new PipelinedLedgerSink(Path.of(System.getProperty("receiver.ledger")), 4);
+    int maxConnections = Integer.getInteger("receiver.maxConnections", 4096);
+    // The test's guests stand for thousands of VMs but share one Unix uid, the peer the per-peer
+    // caps count by; give that one peer the whole receiver.
     SpanReceiver receiver =
         SpanReceiver.builder()
             .addEndpoint(System.getProperty("receiver.endpoint"))
             .addSink(sink)
-            .setMaxConnections(Integer.getInteger("receiver.maxConnections", 4096))
+            .setMaxConnections(maxConnections)
+            .setMaxConnectionsPerPeer(maxConnections)
+            .setPeerReceiveBufferBudget(128L << 20)
             .setShutdownTimeout(Duration.ofSeconds(2))
             .build();
     if (!receiver.start().join(10, TimeUnit.SECONDS).isSuccess()) {

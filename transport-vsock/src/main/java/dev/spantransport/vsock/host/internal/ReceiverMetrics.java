@@ -18,8 +18,9 @@ import io.opentelemetry.api.metrics.MeterProvider;
  *
  * <p>Instruments (meter {@code dev.spantransport.receiver}): {@code spantransport.receiver.
  * connections} (up-down), {@code .batches}, {@code .spans}, {@code .acked} (batches), {@code
- * .duplicates} (batches), {@code .rejected} (with {@code reason}), {@code .sink.duration}
- * (seconds).
+ * .duplicates} (batches), {@code .rejected} (with {@code reason}), {@code .refused} (connections
+ * closed on accept, with {@code reason} {@code max_connections} or {@code peer_connections} and the
+ * peer's transport), {@code .sink.duration} (seconds).
  *
  * <p>This class is internal and may change without notice.
  */
@@ -36,6 +37,7 @@ public final class ReceiverMetrics {
   private final LongCounter acked;
   private final LongCounter duplicates;
   private final LongCounter rejected;
+  private final LongCounter refused;
   private final DoubleHistogram sinkDuration;
 
   ReceiverMetrics(MeterProvider provider) {
@@ -69,6 +71,11 @@ public final class ReceiverMetrics {
         meter
             .counterBuilder("spantransport.receiver.rejected")
             .setDescription("Connections closed or batches refused, by reason")
+            .build();
+    refused =
+        meter
+            .counterBuilder("spantransport.receiver.refused")
+            .setDescription("Connections closed on accept because a connection limit was reached")
             .build();
     sinkDuration =
         meter
@@ -116,6 +123,10 @@ public final class ReceiverMetrics {
 
   void rejected(Attributes guest, String reason) {
     rejected.add(1, guest.toBuilder().put(REASON, reason).build());
+  }
+
+  void refused(String transport, String reason) {
+    refused.add(1, Attributes.of(TRANSPORT, transport, REASON, reason));
   }
 
   void sinkDuration(Attributes guest, long nanos) {
