@@ -54,6 +54,7 @@ final class Connection implements FrameHandler {
   private static final int LEGACY = 3;
   private static final int CLOSING = 4;
   private static final int CLOSED = 5;
+  private static final int HTTP = 6;
 
   private static final int LEGACY_HEADER = 8;
   private static final long QUIET_NANOS = 1_000_000_000L;
@@ -95,6 +96,9 @@ final class Connection implements FrameHandler {
   private long copyCredit;
   private int legacyRequired = LEGACY_HEADER;
 
+  /** Set when the first byte was 'P': this connection speaks OTLP/HTTP and forwards its events. */
+  private HttpConnection http;
+
   int index = -1;
   boolean dirty;
 
@@ -125,6 +129,9 @@ final class Connection implements FrameHandler {
 
   /** Reads what the socket has and handles every complete frame. Returns 1 if it did work. */
   int onReadable() throws IOException {
+    if (http != null) {
+      return http.onReadable();
+    }
     if (!wantsRead()) {
       updateInterest();
       return 0;
@@ -163,6 +170,9 @@ final class Connection implements FrameHandler {
       if (state == DETECT) {
         detect();
       }
+      if (http != null) {
+        return http.onBytesRead();
+      }
       if (state == HANDSHAKE || state == OPEN) {
         in.flip();
         try {
@@ -200,6 +210,10 @@ final class Connection implements FrameHandler {
     if (state == CLOSED) {
       return;
     }
+    if (http != null) {
+      http.onHangUp();
+      return;
+    }
     if (!channel.isOpen()) {
       onEndOfStream(); // closed under us (older junixsocket selectors): nothing left to read
       return;
@@ -235,6 +249,9 @@ final class Connection implements FrameHandler {
       }
       state = LEGACY;
       lastSequence = 0;
+    } else if (first == 'P') {
+      state = HTTP; // POST: an OTLP/HTTP request
+      http = new HttpConnection(this, identity, in);
     } else {
       closeNow(
           Level.WARNING,
@@ -583,6 +600,10 @@ final class Connection implements FrameHandler {
 
   /** Called on the loop thread when every sink finished with {@code slot}. */
   void onSlotDone(Slot slot) {
+    if (http != null) {
+      http.onSlotDone(slot);
+      return;
+    }
     context.metrics.sinkDuration(guest, System.nanoTime() - slot.startNanos);
     for (int i = 0; i < slot.results.length; i++) {
       slot.results[i] = null;
@@ -655,6 +676,9 @@ final class Connection implements FrameHandler {
   }
 
   boolean hasPendingSlots() {
+    if (http != null) {
+      return http.hasPendingSlots();
+    }
     if (slots == null) {
       return false;
     }
@@ -711,6 +735,10 @@ final class Connection implements FrameHandler {
     if (state == CLOSED) {
       return;
     }
+    if (http != null) {
+      http.flush();
+      return;
+    }
     if (pendingAck >= 0 && out.remaining() >= Wire.HEADER_LENGTH) {
       out.position(out.position() + Wire.ack(out.array(), out.position(), pendingAck));
       pendingAck = -1;
@@ -763,6 +791,10 @@ final class Connection implements FrameHandler {
     if (state == CLOSED || state == CLOSING) {
       return;
     }
+    if (http != null) {
+      http.goAway();
+      return;
+    }
     if (state != OPEN) {
       closeNow(Level.FINE, null, "receiver shutting down");
       return;
@@ -779,6 +811,10 @@ final class Connection implements FrameHandler {
   /** Checks timeouts and releases idle memory. */
   void onTimer(long now) {
     if (state == CLOSED) {
+      return;
+    }
+    if (http != null) {
+      http.onTimer(now);
       return;
     }
     if (!hungUp && (!channel.isOpen() || (key != null && !key.isValid()))) {
@@ -857,6 +893,9 @@ final class Connection implements FrameHandler {
       return;
     }
     state = CLOSED;
+    if (http != null) {
+      http.release();
+    }
     if (session != null) {
       context.sessions.release(session); // no acks after this: completions find the state CLOSED
     }
@@ -922,6 +961,10 @@ final class Connection implements FrameHandler {
 
   void updateInterest() {
     if (state == CLOSED || key == null || !key.isValid()) {
+      return;
+    }
+    if (http != null) {
+      http.updateInterest();
       return;
     }
     int ops = 0;
