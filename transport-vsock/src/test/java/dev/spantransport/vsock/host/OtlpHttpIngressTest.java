@@ -30,6 +30,7 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import java.io.ByteArrayOutputStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -580,7 +581,7 @@ class OtlpHttpIngressTest {
     // The smallest budget the builder allows: two frames. One held request takes most of it.
     int frame = 64 * 1024;
     start(tcpReceiver(sink).setMaxFrameLength(frame).setReceiveBufferBudget(2L * frame));
-    byte[] big = otlp(400);
+    byte[] big = otlp(1000);
     assertTrue(big.length > frame * 3 / 4 && big.length <= frame, "payload of " + big.length);
     try (HttpTestClient holder = HttpTestClient.connect(port);
         HttpTestClient client = HttpTestClient.connect(port)) {
@@ -653,7 +654,7 @@ class OtlpHttpIngressTest {
               .build();
       SdkTracerProvider provider =
           SdkTracerProvider.builder()
-              .addSpanProcessor(SimpleSpanProcessor.create(exporter))
+              .addSpanProcessor(BatchSpanProcessor.builder(exporter).build())
               .build();
       Tracer tracer = provider.get("interop");
       for (int i = 0; i < 10; i++) {
