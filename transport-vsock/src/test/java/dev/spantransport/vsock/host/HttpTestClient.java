@@ -83,6 +83,12 @@ final class HttpTestClient implements AutoCloseable {
     return this;
   }
 
+  /** Half-closes: the server sees the end of the stream, and may still answer. */
+  HttpTestClient shutdownOutput() throws IOException {
+    socket.shutdownOutput();
+    return this;
+  }
+
   /** Writes every byte on its own. */
   HttpTestClient sendByteByByte(byte[] bytes) throws IOException {
     for (byte b : bytes) {

@@ -341,6 +341,24 @@ class OtlpHttpIngressTest {
   }
 
   @Test
+  void halfClosedClientGetsAnAnswerToEveryPipelinedRequestThenTheConnectionCloses()
+      throws Exception {
+    RecordingSink sink = new RecordingSink();
+    sink.failing.set(true);
+    start(tcpReceiver(sink));
+    ByteArrayOutputStream two = new ByteArrayOutputStream();
+    two.write(protobufPost(otlp(1)));
+    two.write(protobufPost(otlp(2)));
+    try (HttpTestClient client = HttpTestClient.connect(port)) {
+      client.send(two.toByteArray()).shutdownOutput();
+      assertEquals(503, client.read().status());
+      assertEquals(503, client.read().status());
+      assertTrue(client.awaitClosed());
+    }
+    assertEquals(2, sink.arrivals.size());
+  }
+
+  @Test
   void requestSplitOneByteAtATimeIsDelivered() throws Exception {
     RecordingSink sink = new RecordingSink();
     start(tcpReceiver(sink));
