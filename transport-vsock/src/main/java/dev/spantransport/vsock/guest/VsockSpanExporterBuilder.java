@@ -2,6 +2,7 @@ package dev.spantransport.vsock.guest;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.spantransport.policy.AttributePolicy;
 import dev.spantransport.spi.Endpoint;
 import dev.spantransport.spi.SpanTransport;
 import dev.spantransport.spi.SpanTransports;
@@ -63,6 +64,9 @@ public final class VsockSpanExporterBuilder {
   Supplier<MeterProvider> meterProviderSupplier; // null: none given as a supplier
   ChannelOpener channelOpener; // null: the endpoint's SpanTransport
   Supplier<BatchEncoder> encoderFactory = OtlpBatchEncoder::new;
+  boolean requireHost;
+  boolean enabled = true;
+  AttributePolicy attributePolicy = AttributePolicy.allowAll();
 
   VsockSpanExporterBuilder() {}
 
@@ -80,6 +84,9 @@ public final class VsockSpanExporterBuilder {
     meterProviderSupplier = other.meterProviderSupplier;
     channelOpener = other.channelOpener;
     encoderFactory = other.encoderFactory;
+    requireHost = other.requireHost;
+    enabled = other.enabled;
+    attributePolicy = other.attributePolicy;
   }
 
   /**
@@ -259,6 +266,36 @@ public final class VsockSpanExporterBuilder {
     return () -> fixed;
   }
 
+  /**
+   * Sets whether {@link #build()} fails when no host answers the handshake within the connect
+   * timeout. Default false: the exporter starts at once and connects in the background, so an
+   * application never fails because its host is late.
+   */
+  public VsockSpanExporterBuilder setRequireHost(boolean requireHost) {
+    this.requireHost = requireHost;
+    return this;
+  }
+
+  /**
+   * Sets whether the exporter sends at all. Disabled, it opens no socket, drops every span and
+   * counts it (drop reason {@code disabled}), and its exports succeed: for guests whose policy
+   * forbids spans from leaving the VM. Default true.
+   */
+  public VsockSpanExporterBuilder setEnabled(boolean enabled) {
+    this.enabled = enabled;
+    return this;
+  }
+
+  /**
+   * Sets what of each span may leave the guest: the policy is applied before a span is encoded, so
+   * nothing it drops, redacts or hashes is ever written to the socket. Default {@link
+   * AttributePolicy#allowAll()}.
+   */
+  public VsockSpanExporterBuilder setAttributePolicy(AttributePolicy attributePolicy) {
+    this.attributePolicy = requireNonNull(attributePolicy, "attributePolicy");
+    return this;
+  }
+
   /** Test seam: opens connections instead of the endpoint's {@code SpanTransport}. */
   VsockSpanExporterBuilder setChannelOpener(ChannelOpener channelOpener) {
     this.channelOpener = requireNonNull(channelOpener, "channelOpener");
@@ -272,10 +309,13 @@ public final class VsockSpanExporterBuilder {
   }
 
   /**
-   * Builds the exporter and starts its sender thread, which connects in the background.
+   * Builds the exporter and starts its sender thread, which connects in the background; with {@link
+   * #setRequireHost(boolean) setRequireHost(true)} it first waits up to the connect timeout for a
+   * host to answer.
    *
    * @throws IllegalArgumentException if the reconnect initial backoff exceeds the maximum, or no
    *     {@code SpanTransport} on the class path supports the endpoint
+   * @throws IllegalStateException if a host is required and none answered in time
    */
   public VsockSpanExporter build() {
     if (reconnectInitial.compareTo(reconnectMax) > 0) {
@@ -285,13 +325,17 @@ public final class VsockSpanExporterBuilder {
               + ": "
               + reconnectInitial);
     }
+    if (!enabled) {
+      return new VsockSpanExporter(new VsockSpanExporterBuilder(this), null);
+    }
     ChannelOpener opener = channelOpener;
     if (opener == null) {
       Endpoint target = endpoint;
       SpanTransport transport = SpanTransports.forEndpoint(target);
       opener = connectTimeout -> transport.connect(target, connectTimeout);
     }
-    return new VsockSpanExporter(new VsockSpanExporterBuilder(this), opener);
+    VsockSpanExporter exporter = new VsockSpanExporter(new VsockSpanExporterBuilder(this), opener);
+    return requireHost ? exporter.requireHost() : exporter;
   }
 
   String toString(boolean includePrefix) {
@@ -306,6 +350,11 @@ public final class VsockSpanExporterBuilder {
     joiner.add("reconnectInitial=" + reconnectInitial);
     joiner.add("reconnectMax=" + reconnectMax);
     joiner.add("reconnectJitter=" + reconnectJitter);
+    joiner.add("requireHost=" + requireHost);
+    joiner.add("enabled=" + enabled);
+    if (!attributePolicy.isAllowAll()) {
+      joiner.add("attributePolicy=" + attributePolicy);
+    }
     joiner.add(
         "meterProvider="
             + (meterProviderSupplier != null

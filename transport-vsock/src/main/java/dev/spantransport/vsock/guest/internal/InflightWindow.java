@@ -36,6 +36,7 @@ public final class InflightWindow {
   private long retainedCapacity;
   private long nextSequence = 1;
   private boolean closed;
+  private boolean overflowed; // a batch found the window full since the host last retired one
   private final List<Flush> flushes = new ArrayList<>();
 
   private static final class Flush {
@@ -86,6 +87,7 @@ public final class InflightWindow {
       return null;
     }
     if (size == maxBatches || bytesInWindow + frameLength > maxBytes) {
+      overflowed = true;
       if (policy == FullBufferPolicy.DROP_NEWEST) {
         metrics.dropped(DropReason.BUFFER_FULL, spanCount);
         return null;
@@ -213,8 +215,17 @@ public final class InflightWindow {
       any = true;
     }
     if (any) {
+      overflowed = false;
       completeFlushes();
     }
+  }
+
+  /**
+   * Returns whether a batch found the window full since the host last retired one: the host is
+   * acknowledging more slowly than spans are exported.
+   */
+  public synchronized boolean overflowed() {
+    return overflowed;
   }
 
   /** Marks batch {@code sequence} as rejected by the host for good. */
