@@ -22,3 +22,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# NodeSdkInteropIT: the OpenTelemetry JavaScript SDK, exactly as pinned by the checked-in
+# package-lock.json. Skipped when the lock is older than the last install (npm ci writes
+# node_modules/.package-lock.json). Without Node.js the IT fails saying so, it does not skip.
+node_project="$(cd "$(dirname "$0")/.." && pwd)/transport-tests/src/test/node"
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  if [ ! -f "$node_project/node_modules/.package-lock.json" ] \
+      || [ "$node_project/package-lock.json" -nt "$node_project/node_modules/.package-lock.json" ]; then
+    echo "setup: npm ci in transport-tests/src/test/node"
+    (cd "$node_project" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+else
+  echo "setup: node/npm not found: NodeSdkInteropIT will fail until Node.js 20+ is installed" >&2
+fi

@@ -106,7 +106,11 @@ public final class SpanBatch {
     return identity;
   }
 
-  /** Returns the sender's session id as 32 lowercase hex digits. */
+  /**
+   * Returns the sender's session id as 32 lowercase hex digits, or an empty string for a sender
+   * without sessions (the Kata agent's framing, OTLP/HTTP; their sequence numbers only count the
+   * batches of one connection).
+   */
   public String sessionId() {
     return sessionId;
   }

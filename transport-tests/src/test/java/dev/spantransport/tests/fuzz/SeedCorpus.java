@@ -1,5 +1,8 @@
 package dev.spantransport.tests.fuzz;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import dev.spantransport.codec.OtlpSpanEncoder;
 import dev.spantransport.wire.ClientHello;
 import dev.spantransport.wire.ErrorCode;
@@ -36,6 +39,17 @@ public final class SeedCorpus {
       Paths.get("src", "test", "resources", "dev", "spantransport", "tests", "fuzz");
   static final Path KATA_FIXTURES =
       Paths.get("..", "forwarder", "src", "test", "resources", "kata");
+
+  /** An OTLP/JSON request as OpenTelemetry's JSON exporters write it: hex ids, enum numbers. */
+  private static final String OTLP_JSON =
+      "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\","
+          + "\"value\":{\"stringValue\":\"node\"}}]},\"scopeSpans\":[{\"scope\":{\"name\":"
+          + "\"s\",\"version\":\"1\"},\"spans\":[{\"traceId\":\"5b8efff798038103d269b633813fc60c\","
+          + "\"spanId\":\"eee19b7ec3c1b174\",\"parentSpanId\":\"eee19b7ec3c1b173\","
+          + "\"name\":\"GET /\",\"kind\":2,\"startTimeUnixNano\":\"1544712660000000000\","
+          + "\"endTimeUnixNano\":1544712661000000000,\"attributes\":[{\"key\":\"n\","
+          + "\"value\":{\"intValue\":\"7\"}}],\"events\":[{\"timeUnixNano\":\"1544712660500000000\","
+          + "\"name\":\"e\"}],\"status\":{\"code\":1}}]}]}]}";
 
   private SeedCorpus() {}
 
@@ -140,7 +154,81 @@ public final class SeedCorpus {
         seeds,
         kata + "stream-splits",
         KataFuzzTest.seed(false, 65536, new int[] {1, 8, 100}, all.toByteArray()));
+
+    // OTLP/HTTP ingress: each content type and encoding, chunked, pipelined, refusals.
+    String http = "HttpIngressFuzzTestInputs/everyConnectionEndsCleanlyWithWellFormedAnswers/";
+    byte[] protobufPost = httpPost("application/x-protobuf", "", otlpSingle);
+    put(seeds, http + "protobuf", HttpIngressFuzzTest.seed(4096, 0, protobufPost));
+    put(seeds, http + "protobuf-bytewise", HttpIngressFuzzTest.seed(1, 0, protobufPost));
+    put(
+        seeds,
+        http + "json",
+        HttpIngressFuzzTest.seed(
+            4096, 0, httpPost("application/json", "", OTLP_JSON.getBytes(UTF_8))));
+    put(
+        seeds,
+        http + "gzip",
+        HttpIngressFuzzTest.seed(
+            4096, 0, httpPost("application/x-protobuf", "Content-Encoding: gzip\r\n", gzip(otlp))));
+    ByteArrayOutputStream pipelined = new ByteArrayOutputStream();
+    pipelined.writeBytes(protobufPost);
+    pipelined.writeBytes(protobufPost);
+    put(
+        seeds,
+        http + "pipelined-sink-fails",
+        HttpIngressFuzzTest.seed(100, 1, pipelined.toByteArray()));
+    put(seeds, http + "sink-refuses", HttpIngressFuzzTest.seed(4096, 2, protobufPost));
+    ByteArrayOutputStream chunked = new ByteArrayOutputStream();
+    chunked.writeBytes(
+        ("POST /v1/traces HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-protobuf\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n"
+                + Integer.toHexString(otlpSingle.length)
+                + "\r\n")
+            .getBytes(US_ASCII));
+    chunked.writeBytes(otlpSingle);
+    chunked.writeBytes("\r\n0\r\n\r\n".getBytes(US_ASCII));
+    put(seeds, http + "chunked", HttpIngressFuzzTest.seed(7, 0, chunked.toByteArray()));
+    put(
+        seeds,
+        http + "too-long",
+        HttpIngressFuzzTest.seed(
+            4096,
+            0,
+            ("POST /v1/traces HTTP/1.1\r\nContent-Type: application/x-protobuf\r\n"
+                    + "Content-Length: 99999999\r\n\r\n")
+                .getBytes(US_ASCII)));
+    put(
+        seeds,
+        http + "expect-continue",
+        HttpIngressFuzzTest.seed(
+            4096, 0, httpPost("application/x-protobuf", "Expect: 100-continue\r\n", otlpSingle)));
     return seeds;
+  }
+
+  private static byte[] httpPost(String contentType, String moreHeaders, byte[] body) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(
+        ("POST /v1/traces HTTP/1.1\r\nHost: h\r\nContent-Type: "
+                + contentType
+                + "\r\n"
+                + moreHeaders
+                + "Content-Length: "
+                + body.length
+                + "\r\n\r\n")
+            .getBytes(US_ASCII));
+    out.writeBytes(body);
+    return out.toByteArray();
+  }
+
+  private static byte[] gzip(byte[] data) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    // Java writes no timestamp into the gzip header, so the seed is the same on every run.
+    try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(out)) {
+      z.write(data);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
   }
 
   private static void put(Map<Path, byte[]> seeds, String name, byte[] bytes) {

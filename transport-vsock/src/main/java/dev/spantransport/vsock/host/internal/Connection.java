@@ -78,6 +78,7 @@ final class Connection implements FrameHandler {
   private static final int LEGACY = 3;
   private static final int CLOSING = 4;
   private static final int CLOSED = 5;
+  private static final int HTTP = 6;
 
   private static final int LEGACY_HEADER = 8;
   private static final long QUIET_NANOS = 1_000_000_000L;
@@ -128,6 +129,9 @@ final class Connection implements FrameHandler {
   private long lastTimerNanos;
   private long framesRead;
   private int legacyRequired = LEGACY_HEADER;
+
+  /** Set when the first byte was 'P': this connection speaks OTLP/HTTP and forwards its events. */
+  private HttpConnection http;
 
   int index = -1;
   boolean dirty;
@@ -200,6 +204,9 @@ final class Connection implements FrameHandler {
 
   /** Reads what the socket has and handles every complete frame. Returns 1 if it did work. */
   int onReadable() throws IOException {
+    if (http != null) {
+      return http.onReadable();
+    }
     if (!wantsRead()) {
       updateInterest();
       return 0;
@@ -241,6 +248,9 @@ final class Connection implements FrameHandler {
       lastReadNanos = loop.now();
       if (state == DETECT) {
         detect();
+      }
+      if (http != null) {
+        return http.onBytesRead();
       }
       if (state == HANDSHAKE || state == OPEN) {
         processBuffered();
@@ -326,6 +336,10 @@ final class Connection implements FrameHandler {
     if (state == CLOSED) {
       return;
     }
+    if (http != null) {
+      http.onHangUp();
+      return;
+    }
     if (!channel.isOpen()) {
       onEndOfStream(); // closed under us (older junixsocket selectors): nothing left to read
       return;
@@ -361,6 +375,9 @@ final class Connection implements FrameHandler {
       }
       state = LEGACY;
       lastSequence = 0;
+    } else if (first == 'P') {
+      state = HTTP; // POST: an OTLP/HTTP request
+      http = new HttpConnection(this, identity, in);
     } else {
       closeNow(
           Level.WARNING,
@@ -766,6 +783,10 @@ final class Connection implements FrameHandler {
    * counts for the session.
    */
   void onSlotDone(Slot slot) {
+    if (http != null) {
+      http.onSlotDone(slot);
+      return;
+    }
     boolean waited = slot.waiting;
     slot.waiting = false;
     if (!waited) {
@@ -918,6 +939,9 @@ final class Connection implements FrameHandler {
   }
 
   boolean hasPendingSlots() {
+    if (http != null) {
+      return http.hasPendingSlots();
+    }
     if (slots == null) {
       return false;
     }
@@ -974,6 +998,10 @@ final class Connection implements FrameHandler {
     if (state == CLOSED) {
       return;
     }
+    if (http != null) {
+      http.flush();
+      return;
+    }
     if (pendingAck >= 0 && out.remaining() >= Wire.HEADER_LENGTH) {
       out.position(out.position() + Wire.ack(out.array(), out.position(), pendingAck));
       pendingAck = -1;
@@ -1028,6 +1056,10 @@ final class Connection implements FrameHandler {
     if (state == CLOSED || state == CLOSING) {
       return;
     }
+    if (http != null) {
+      http.goAway();
+      return;
+    }
     if (state != OPEN) {
       closeNow(Level.FINE, null, "receiver shutting down");
       return;
@@ -1044,6 +1076,10 @@ final class Connection implements FrameHandler {
   /** Checks timeouts and releases idle memory. */
   void onTimer(long now) {
     if (state == CLOSED) {
+      return;
+    }
+    if (http != null) {
+      http.onTimer(now);
       return;
     }
     if (!hungUp && (!channel.isOpen() || (key != null && !key.isValid()))) {
@@ -1144,6 +1180,9 @@ final class Connection implements FrameHandler {
     }
     state = CLOSED;
     context.peers.closed(share);
+    if (http != null) {
+      http.release();
+    }
     if (!hasPendingSlots()) {
       releaseSession(); // else when the last batch in the sinks finishes: its outcome still counts
     }
@@ -1229,6 +1268,10 @@ final class Connection implements FrameHandler {
 
   void updateInterest() {
     if (state == CLOSED || key == null || !key.isValid()) {
+      return;
+    }
+    if (http != null) {
+      http.updateInterest();
       return;
     }
     int ops = 0;
