@@ -511,14 +511,8 @@ final class HttpConnection {
   /** Called on the loop thread when every sink finished with the request. */
   void onSlotDone(Slot done) {
     context.metrics.sinkDuration(connection.guest, System.nanoTime() - done.startNanos);
-    String refusal = null;
+    String refusal = done.refused ? String.valueOf(done.refusal) : null;
     for (int i = 0; i < done.results.length; i++) {
-      CompletableResultCode result = done.results[i];
-      if (result != null
-          && !result.isSuccess()
-          && result.getFailureThrowable() instanceof BatchRejectedException) {
-        refusal = result.getFailureThrowable().getMessage();
-      }
       done.results[i] = null;
     }
     done.payload = null;
@@ -528,11 +522,11 @@ final class HttpConnection {
     if (phase == CLOSED) {
       return;
     }
-    if (!done.failed) {
+    if (refusal != null) {
+      reply(400, "sink_rejected", "a sink refused the batch: " + refusal, -1, null, !keepAlive);
+    } else if (!done.failed) {
       context.metrics.acked(connection.guest, done.spanCount);
       replyExported(0, "");
-    } else if (refusal != null) {
-      reply(400, "sink_rejected", "a sink refused the batch: " + refusal, -1, null, !keepAlive);
     } else {
       reply(
           503,
