@@ -93,6 +93,7 @@ final class Connection implements FrameHandler {
   private int count;
   private byte[] spare;
   private long copyCredit;
+  private final PayloadCheck payloads;
   private int legacyRequired = LEGACY_HEADER;
 
   int index = -1;
@@ -113,6 +114,7 @@ final class Connection implements FrameHandler {
     this.guest = ReceiverMetrics.guestAttributes(peer);
     this.label = peer.transport() + " " + peer.attributes();
     this.reader = new FrameReader(config.maxFrameLength());
+    this.payloads = new PayloadCheck(context, guest, label);
     this.baseSize = config.initialReadBufferSize();
     this.in = ByteBuffer.allocate(baseSize);
     this.out = ByteBuffer.allocate(Wire.maxControlFrameLength() * 2);
@@ -388,8 +390,10 @@ final class Connection implements FrameHandler {
       return;
     }
     int spans;
+    byte[] sanitized;
     try {
-      spans = Wire.countSpans(buffer, offset, length);
+      spans = payloads.countSpans(buffer, offset, length);
+      sanitized = payloads.sanitize(buffer, offset, length, sequence);
     } catch (MalformedPayloadException | RuntimeException e) {
       rejectBatch(
           sequence,
@@ -408,6 +412,13 @@ final class Connection implements FrameHandler {
     }
     Slot slot = newSlot(sequence);
     lastSequence = sequence;
+    if (sanitized != null) {
+      // Every sink gets the sanitized copy instead of the guest's bytes.
+      context.budget.forceReserve(sanitized.length);
+      slot.payload = sanitized;
+      dispatchPrepared(slot, sequence, spans, sanitized.length);
+      return;
+    }
     dispatch(slot, sequence, spans, buffer, offset, length);
   }
 
@@ -489,7 +500,11 @@ final class Connection implements FrameHandler {
         }
         int spans;
         try {
-          spans = Wire.countSpans(request, 0, request.length);
+          spans = payloads.countSpans(request, 0, request.length);
+          byte[] sanitized = payloads.sanitize(request, 0, request.length, lastSequence + 1);
+          if (sanitized != null) {
+            request = sanitized;
+          }
         } catch (MalformedPayloadException | RuntimeException e) {
           closeNow(
               Level.WARNING,
