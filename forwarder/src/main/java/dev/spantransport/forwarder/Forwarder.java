@@ -13,6 +13,7 @@ import dev.spantransport.forwarder.kata.KataSpanDecoder;
 import dev.spantransport.sink.OtlpHttpSink;
 import dev.spantransport.sink.SpanExporterSink;
 import dev.spantransport.sink.SpanSink;
+import dev.spantransport.sink.kafka.KafkaSinkBuilder;
 import dev.spantransport.spi.Endpoint;
 import dev.spantransport.vsock.host.SpanReceiver;
 import dev.spantransport.vsock.host.SpanReceiverBuilder;
@@ -168,6 +169,10 @@ public final class Forwarder implements Closeable {
         sinks.add(
             SpanExporterSink.create(
                 ZipkinJsonExporter.create(options.zipkinEndpoint(), Duration.ofSeconds(10))));
+      }
+      KafkaSinkBuilder kafka = options.kafkaSink();
+      if (kafka != null) {
+        sinks.add(kafka.build());
       }
     }
     counter = new CountingSink(sinks.size() == 1 ? sinks.get(0) : new AllSinks(sinks));

@@ -60,7 +60,15 @@ class ForwarderCliTest {
       assertTrue(at > kata && at < extras, flag + " belongs under the Kata heading");
     }
     for (String flag :
-        List.of("--zipkin-endpoint", "--listen", "--max-frame-bytes", "--metrics-interval")) {
+        List.of(
+            "--zipkin-endpoint",
+            "--listen",
+            "--max-frame-bytes",
+            "--metrics-interval",
+            "--kafka-brokers",
+            "--kafka-topic",
+            "--kafka-key",
+            "--kafka-property")) {
       assertTrue(help.indexOf(flag) > extras, flag + " belongs under the extras heading");
     }
     assertTrue(help.contains("[default: kata-agent]"));
@@ -91,6 +99,10 @@ class ForwarderCliTest {
         "--otlp-endpoint|localhost:4317|--otlp-endpoint must start with http:// or https://",
         "--max-frame-bytes|12|--max-frame-bytes must be between 1024 and 67108864: 12",
         "--listen|vsock://any:0|--listen: ",
+        "--kafka-brokers|kafka|--kafka-*: bootstrapServers must be HOST:PORT[,HOST:PORT...]: kafka",
+        "--kafka-topic|otlp spans|--kafka-*: topic must be 1 to 249 of [a-zA-Z0-9._-]",
+        "--kafka-property|linger.ms|--kafka-property must be KEY=VALUE: 'linger.ms'",
+        "--kafka-property|acks=1|--kafka-*: acks must be all",
       })
   void rejectsBadValueWithRuleAndExitCodeOne(String flag, String value, String message) {
     assertEquals(1, run(flag, value == null ? "" : value));
@@ -172,6 +184,45 @@ class ForwarderCliTest {
         ForwarderOptions.parse(new String[] {"--zipkin-endpoint", "http://z:9411/api/v2/spans"});
     assertEquals(false, o.otlpUsed());
     assertEquals("http://z:9411/api/v2/spans", o.zipkinEndpoint());
+  }
+
+  @Test
+  void kafkaAloneReplacesOtlpAndEveryKafkaFlagReachesTheSink() throws UsageException {
+    ForwarderOptions o =
+        ForwarderOptions.parse(
+            new String[] {
+              "--kafka-brokers", "k1:9092,k2:9092",
+              "--kafka-topic", "fleet_spans",
+              "--kafka-key", "trace_id",
+              "--kafka-property", "compression.type=zstd",
+              "--kafka-property", "sasl.jaas.config=PlainLoginModule required password=\"p4ss\";"
+            });
+    assertEquals(false, o.otlpUsed());
+    assertEquals(
+        "KafkaSinkBuilder{bootstrapServers=k1:9092,k2:9092, topic=fleet_spans, key=trace_id,"
+            + " producerProperties={compression.type=zstd, sasl.jaas.config=OBFUSCATED}}",
+        o.kafkaSink().toString());
+    assertTrue(o.toString().contains("kafka=KafkaSinkBuilder{"), o.toString());
+    assertTrue(!o.toString().contains("p4ss"), o.toString());
+  }
+
+  @Test
+  void kafkaWithAnOtlpEndpointFeedsBoth() throws UsageException {
+    ForwarderOptions o =
+        ForwarderOptions.parse(
+            new String[] {"--kafka-brokers", "k1:9092", "--otlp-endpoint", "http://c:4317"});
+    assertEquals(true, o.otlpUsed());
+    assertEquals(
+        "KafkaSinkBuilder{bootstrapServers=k1:9092, topic=otlp_spans, key=none,"
+            + " producerProperties={}}",
+        o.kafkaSink().toString());
+    assertEquals(null, ForwarderOptions.parse(new String[] {}).kafkaSink());
+  }
+
+  @Test
+  void unknownKafkaKeyIsAUsageError() {
+    assertEquals(2, run("--kafka-key", "span_id"));
+    assertTrue(err().contains("--kafka-key must be one of none, trace_id: 'span_id'"), err());
   }
 
   @Test

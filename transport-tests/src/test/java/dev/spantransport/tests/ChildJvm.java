@@ -53,6 +53,13 @@ final class ChildJvm implements AutoCloseable {
 
   static ChildJvm start(Class<?> main, String maxHeap, Map<String, String> props, Path log)
       throws IOException {
+    return start(main, maxHeap, props, log, List.of());
+  }
+
+  /** As {@link #start(Class, String, Map, Path)}, with program arguments. */
+  static ChildJvm start(
+      Class<?> main, String maxHeap, Map<String, String> props, Path log, List<String> args)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx" + maxHeap);
@@ -65,6 +72,7 @@ final class ChildJvm implements AutoCloseable {
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(main.getName());
+    command.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
     return new ChildJvm(pb.start(), log);

@@ -1,5 +1,7 @@
 package dev.spantransport.forwarder.internal;
 
+import dev.spantransport.sink.kafka.KafkaSink;
+import dev.spantransport.sink.kafka.KafkaSinkBuilder;
 import dev.spantransport.spi.Endpoint;
 import dev.spantransport.spi.HybridVsockEndpoint;
 import dev.spantransport.spi.VsockEndpoint;
@@ -9,8 +11,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.StringJoiner;
 
 /**
@@ -42,6 +46,9 @@ public final class ForwarderOptions {
   public static final List<String> LOG_LEVELS =
       List.of("trace", "debug", "info", "warn", "error", "critical");
 
+  /** Record keys accepted by {@code --kafka-key}. */
+  public static final List<String> KAFKA_KEYS = List.of("none", "trace_id");
+
   /** OTLP protocols accepted by {@code --otlp-protocol}. */
   public static final List<String> OTLP_PROTOCOLS = List.of("grpc", "http/protobuf");
 
@@ -58,6 +65,10 @@ public final class ForwarderOptions {
   String vsockPort = String.valueOf(DEFAULT_VSOCK_PORT);
   boolean kataListenSet;
   String zipkinEndpoint;
+  String kafkaBrokers;
+  String kafkaTopic = "otlp_spans";
+  String kafkaKey = "none";
+  final Map<String, String> kafkaProperties = new LinkedHashMap<>();
   final List<Endpoint> listen = new ArrayList<>();
   int maxFrameBytes = 8 * 1024 * 1024;
   int maxConnections = 4096;
@@ -139,7 +150,11 @@ public final class ForwarderOptions {
           "--max-connections",
           "--receive-buffer-bytes",
           "--metrics-interval",
-          "--collector-check-timeout" ->
+          "--collector-check-timeout",
+          "--kafka-brokers",
+          "--kafka-topic",
+          "--kafka-key",
+          "--kafka-property" ->
           true;
       default -> false;
     };
@@ -185,6 +200,17 @@ public final class ForwarderOptions {
       }
       case "--collector-check-timeout" ->
           collectorCheckTimeout = Duration.ofMillis(number(name, value, 1, 60_000));
+      case "--kafka-brokers" -> kafkaBrokers = value;
+      case "--kafka-topic" -> kafkaTopic = value;
+      case "--kafka-key" -> kafkaKey = oneOf(name, value, KAFKA_KEYS);
+      case "--kafka-property" -> {
+        int eq = value.indexOf('=');
+        if (eq <= 0) {
+          throw new UsageException(
+              UsageException.INVALID, "--kafka-property must be KEY=VALUE: '" + value + "'");
+        }
+        kafkaProperties.put(value.substring(0, eq), value.substring(eq + 1));
+      }
       default -> throw new IllegalStateException("unhandled flag " + name);
     }
   }
@@ -225,6 +251,11 @@ public final class ForwarderOptions {
       }
       if (zipkinEndpoint != null) {
         checkUrl("--zipkin-endpoint", zipkinEndpoint);
+      }
+      try {
+        kafkaBuilder(); // the builder checks every value; nothing is started here
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(UsageException.INVALID, "--kafka-*: " + e.getMessage());
       }
     }
     if (receiveBufferBytes < 2L * maxFrameBytes) {
@@ -352,9 +383,29 @@ public final class ForwarderOptions {
     return logLevel;
   }
 
-  /** Whether spans go to an OTLP collector: unless dump-only, or Zipkin alone was asked for. */
+  /**
+   * Whether spans go to an OTLP collector: unless dump-only, or Zipkin or Kafka alone was asked
+   * for.
+   */
   public boolean otlpUsed() {
-    return !dumpOnly && (zipkinEndpoint == null || otlpEndpointSet);
+    return !dumpOnly && ((zipkinEndpoint == null && kafkaBrokers == null) || otlpEndpointSet);
+  }
+
+  /**
+   * Returns the Kafka sink's configuration from {@code --kafka-*}, or null without {@code
+   * --kafka-brokers} or with {@code --dump-only}.
+   */
+  public KafkaSinkBuilder kafkaSink() {
+    return dumpOnly || kafkaBrokers == null ? null : kafkaBuilder();
+  }
+
+  private KafkaSinkBuilder kafkaBuilder() {
+    KafkaSinkBuilder builder =
+        KafkaSink.builder()
+            .setTopic(kafkaTopic)
+            .setPartitionByTraceId("trace_id".equals(kafkaKey))
+            .setProducerProperties(kafkaProperties);
+    return kafkaBrokers == null ? builder : builder.setBootstrapServers(kafkaBrokers);
   }
 
   /** Returns the OTLP endpoint URL. */
@@ -427,6 +478,9 @@ public final class ForwarderOptions {
     if (zipkinEndpoint() != null) {
       j.add("zipkinEndpoint=" + zipkinEndpoint);
     }
+    if (kafkaSink() != null) {
+      j.add("kafka=" + kafkaSink()); // secret property values are not printed
+    }
     return j.add("maxFrameBytes=" + maxFrameBytes)
         .add("maxConnections=" + maxConnections)
         .add("receiveBufferBytes=" + receiveBufferBytes)
@@ -480,6 +534,15 @@ public final class ForwarderOptions {
                 --collector-check-timeout <MS>
                                          Start-up reachability check timeout [default: 3000]
                 --skip-collector-check   Start even if the collector does not answer yet
+                --kafka-brokers <HOST:PORT[,...]>
+                                         Write spans to Kafka as OTLP protobuf records (the
+                                         Collector's kafka receiver, encoding otlp_proto); alone it
+                                         replaces OTLP, with --otlp-endpoint both get spans
+                --kafka-topic <TOPIC>    Kafka topic [default: otlp_spans]
+                --kafka-key <KEY>        none, or trace_id: one record per trace, keyed by its id
+                                         [default: none]
+                --kafka-property <K=V>   Any Kafka producer setting (repeatable), e.g.
+                                         compression.type=zstd; acks=all and idempotence are fixed
 
         START-UP CHECK:
             Like kata-trace-forwarder, the forwarder exits (code 1) when the collector is not
