@@ -45,9 +45,21 @@ public final class BenchmarkSpans {
 
   /** {@code count} spans, the same for every call with the same count. */
   public static List<SpanData> spans(int count) {
-    SplittableRandom random = new SplittableRandom(20240601L);
+    return spans(count, 0);
+  }
+
+  /**
+   * {@code count} spans of batch number {@code variant}: the same for every call with the same
+   * arguments, and different between variants in what differs between real batches (trace and span
+   * ids, timestamps, peer ports, cart totals, cache keys), while the low-cardinality values
+   * (methods, routes, URLs, status codes, the resource and scope) repeat as they would. Variant 0
+   * is {@link #spans(int)}.
+   */
+  public static List<SpanData> spans(int count, int variant) {
+    // not a multiple of SplittableRandom's gamma apart: such seeds give the same stream, shifted
+    SplittableRandom random = new SplittableRandom(20240601L + 1_000_003L * variant);
     List<SpanData> spans = new ArrayList<>(count);
-    long base = 1_717_200_000_000_000_000L;
+    long base = 1_717_200_000_000_000_000L + variant * 60_000_000_000L;
     for (int i = 0; i < count; i++) {
       String traceId = TraceId.fromLongs(random.nextLong(), random.nextLong());
       String route = ROUTES[i % ROUTES.length];

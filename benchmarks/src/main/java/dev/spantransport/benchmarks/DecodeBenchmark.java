@@ -19,8 +19,13 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Decoding one OTLP batch of {@link BenchmarkSpans} back into SpanData. Score is batches per
- * second: spans per second = score x batchSize.
+ * Decoding OTLP batches of {@link BenchmarkSpans} back into SpanData. Score is batches per second:
+ * spans per second = score x batchSize.
+ *
+ * <p>Each operation decodes the next of {@value #DISTINCT} distinct batches (distinct ids,
+ * timestamps and high-cardinality attribute values; see {@link BenchmarkSpans#spans(int, int)}), so
+ * a decoder's caches see what they would see on a stream of real batches, not one payload over and
+ * over.
  *
  * <ul>
  *   <li>{@code span-transport}: {@link OtlpSpanDecoder#decode} straight from bytes.
@@ -42,20 +47,38 @@ public class DecodeBenchmark {
   @Param({"1", "64", "512"})
   public int batchSize;
 
-  private byte[] payload;
+  /** Distinct batches decoded in turn. */
+  static final int DISTINCT = 64;
+
+  private byte[][] payloads;
+  private int next;
   private OtlpSpanDecoder spanTransport;
 
   @Setup
   public void setUp() throws IOException {
-    payload = new OtlpSpanEncoder().encode(BenchmarkSpans.spans(batchSize));
+    payloads = payloads(batchSize);
     spanTransport = new OtlpSpanDecoder();
-    if (decode() != batchSize) {
-      throw new IllegalStateException(decoder + " did not decode " + batchSize + " spans");
+    for (int i = 0; i < DISTINCT; i++) {
+      if (decode() != batchSize) {
+        throw new IllegalStateException(decoder + " did not decode " + batchSize + " spans");
+      }
     }
+  }
+
+  /** {@value #DISTINCT} distinct encoded batches of {@code batchSize} spans. */
+  static byte[][] payloads(int batchSize) {
+    OtlpSpanEncoder encoder = new OtlpSpanEncoder();
+    byte[][] payloads = new byte[DISTINCT][];
+    for (int i = 0; i < DISTINCT; i++) {
+      payloads[i] = encoder.encode(BenchmarkSpans.spans(batchSize, i));
+    }
+    return payloads;
   }
 
   @Benchmark
   public Object decodeBatch() throws IOException {
+    byte[] payload = payloads[next];
+    next = (next + 1) & (DISTINCT - 1);
     switch (decoder) {
       case "span-transport":
         return spanTransport.decode(payload, 0, payload.length);

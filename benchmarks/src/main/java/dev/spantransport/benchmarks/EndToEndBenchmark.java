@@ -1,20 +1,18 @@
 package dev.spantransport.benchmarks;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.spantransport.codec.OtlpSpanEncoder;
 import dev.spantransport.sink.SpanBatch;
 import dev.spantransport.sink.SpanSink;
 import dev.spantransport.vsock.guest.VsockSpanExporter;
 import dev.spantransport.vsock.host.SpanReceiver;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import java.lang.management.ManagementFactory;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -22,13 +20,17 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -45,30 +47,38 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
 /**
- * Spans per second from guest exporters to a host sink over a Unix socket on this machine, for
- * three paths side by side:
+ * Spans per second from {@code guests} guest exporters to one host on this machine, four paths side
+ * by side. Every path gets the same allowance: at most {@value #DEPTH} batches per guest sent but
+ * not yet answered (span-transport's window in this benchmark); a guest sends its next batch only
+ * once fewer than {@value #DEPTH} of its batches are outstanding.
  *
  * <ul>
- *   <li>{@code span-transport}: {@code guests} {@link VsockSpanExporter}s → one {@link
- *       SpanReceiver} → a counting {@link SpanSink}. Each operation exports one batch per guest and
- *       then waits until the sink has counted every span exported more than {@value #DEPTH} batches
- *       per guest ago, so up to {@value #DEPTH} batches per guest are in flight (as under the SDK's
- *       batch processor, whose export completes once the batch is in the window). Every iteration
- *       ends with {@code flush()} on every exporter, which waits for the host's acks.
- *   <li>{@code raw-socket}: the same OTLP bytes (encoded once) written to {@code guests} JDK Unix
- *       stream sockets and drained by one reader thread each; no framing, no codec, no acks. The
- *       ceiling: what the kernel's socket copy allows on this machine.
- *   <li>{@code otlp-http}: {@code guests} OpenTelemetry {@link OtlpHttpSpanExporter}s → a minimal
- *       loopback JDK {@link HttpServer} that reads the body and answers 200. Each operation exports
- *       one batch per guest and waits for every response (the batch processor waits for an export's
- *       result before the next).
+ *   <li>{@code span-transport}: {@link VsockSpanExporter}s over Unix sockets → one {@link
+ *       SpanReceiver} → a sink that accepts at once. A batch is answered when its ACK reaches the
+ *       guest (the exporter's {@code spantransport.exporter.spans.acked} counter, read through
+ *       {@link AckCounter}).
+ *   <li>{@code raw-socket}: the same OTLP bytes (encoded once) written to JDK Unix stream sockets
+ *       and drained by one reader thread each; no framing, no codec, no acks. The ceiling: what the
+ *       kernel's socket copy allows here. A batch is answered when the reader has read its bytes.
+ *   <li>{@code otlp-http}: OpenTelemetry's {@link OtlpHttpSpanExporter} with its JDK {@code
+ *       HttpClient} sender ({@code opentelemetry-exporter-sender-jdk}, which sets {@code
+ *       TCP_NODELAY}) → a Netty HTTP server on loopback ({@link OtlpHttpServer}: {@code
+ *       TCP_NODELAY}, reads the whole body, validates and counts its spans). Answered when the
+ *       export's result completes successfully.
+ *   <li>{@code otlp-grpc}: OpenTelemetry's {@link OtlpGrpcSpanExporter} (its default OkHttp sender)
+ *       → a grpc-java Netty server implementing {@code TraceService/Export} ({@link
+ *       OtlpGrpcServer}). Answered like otlp-http.
  * </ul>
  *
- * <p>The primary score is operations per second, one operation being one batch from every guest;
- * the secondary {@code spans} counter is the figure to read: spans/s (= ops/s × guests ×
- * batchSize).
+ * <p>The primary score is operations per second, one operation being one batch from every guest.
+ * The secondary {@code spans} counter is the figure to read: spans <em>answered</em> (acked, read,
+ * or confirmed by the server) inside the timed region, per second. Every trial ends by printing
+ * each path's request time (send → answer) p50/p99 over its measurement iterations, so a stalled
+ * baseline is visible.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -78,10 +88,19 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class EndToEndBenchmark {
 
-  /** Batches per guest that may be exported but not yet counted by the sink. */
+  /** Batches per guest that may be sent but not yet answered. */
   static final int DEPTH = 8;
 
-  private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
+  private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(120);
+
+  /**
+   * Export timeout of the OTLP baselines: their default 10 s counts time queued in the sender, and
+   * on a busy shared machine a queued request can exceed it; a timeout is a failure, not a figure.
+   */
+  private static final Duration OTLP_TIMEOUT = Duration.ofSeconds(60);
+
+  private static final String JDK_HTTP_SENDER =
+      "io.opentelemetry.exporter.sender.jdk.internal.JdkHttpSenderProvider";
 
   @Param({"64", "512"})
   public int batchSize;
@@ -89,19 +108,37 @@ public class EndToEndBenchmark {
   @Param({"1", "8"})
   public int guests;
 
-  @Param({"span-transport", "raw-socket", "otlp-http"})
+  @Param({"span-transport", "raw-socket", "otlp-http", "otlp-grpc"})
   public String path;
 
   private List<SpanData> batch;
   private Path dir;
-  private final Progress progress = new Progress();
-  private long issued;
-  private long unitsPerRound;
-  private long slack;
+
+  /** Per guest: units (spans, or bytes for raw-socket) answered so far. */
+  private Progress[] answered;
+
+  /** Per guest: units sent so far (benchmark thread only). */
+  private long[] sent;
+
+  /** Units one batch is worth: spans, or bytes for raw-socket. */
+  private long unit;
+
+  private long answeredAtIterationStart;
+
+  // process CPU time per answered span over the measurement iterations (a figure that a busy,
+  // shared machine's scheduling delays do not inflate, unlike wall-clock throughput)
+  private final com.sun.management.OperatingSystemMXBean os =
+      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+  private boolean measuring;
+  private long cpuAtIterationStart;
+  private long measuredCpuNanos;
+  private long measuredUnits;
+  private final LatencyRecorder requestTimes = new LatencyRecorder(1 << 20);
 
   // span-transport
   private SpanReceiver receiver;
   private final List<VsockSpanExporter> vsockExporters = new ArrayList<>();
+  private AtomicLongArray[] sendTimes; // per guest, DEPTH * 2 slots by batch number
 
   // raw-socket
   private byte[] payload;
@@ -109,18 +146,25 @@ public class EndToEndBenchmark {
   private ServerSocketChannel rawServer;
   private final List<Thread> rawReaders = new ArrayList<>();
 
-  // otlp-http
-  private HttpServer httpServer;
-  private ExecutorService httpExecutor;
-  private final List<SpanExporter> httpExporters = new ArrayList<>();
-  private final List<CompletableResultCode> pending = new ArrayList<>();
+  // otlp-http and otlp-grpc
+  private OtlpHttpServer httpServer;
+  private OtlpGrpcServer grpcServer;
+  private final List<SpanExporter> otlpExporters = new ArrayList<>();
+  private final AtomicLong failedExports = new AtomicLong();
+  private final List<ExecutorService> otlpExecutors = new ArrayList<>();
 
-  /** Spans delivered per second: JMH prints it as a rate beside the primary score. */
+  /** Spans answered per second: JMH prints it as a rate beside the primary score. */
   @State(Scope.Thread)
   @AuxCounters(AuxCounters.Type.OPERATIONS)
   public static class Counters {
-    /** Spans delivered by the operations of this iteration. */
+    /** Spans answered since this iteration began (acked, for span-transport). */
     public long spans;
+
+    /** Starts the iteration at zero; each operation then sets the count so far. */
+    @Setup(Level.Iteration)
+    public void reset() {
+      spans = 0;
+    }
   }
 
   /** Starts the receiving side and the guests of {@link #path}. */
@@ -128,6 +172,11 @@ public class EndToEndBenchmark {
   public void setUp() throws Exception {
     batch = BenchmarkSpans.spans(batchSize);
     dir = Files.createTempDirectory("e2e-bench");
+    answered = new Progress[guests];
+    for (int i = 0; i < guests; i++) {
+      answered[i] = new Progress();
+    }
+    sent = new long[guests];
     switch (path) {
       case "span-transport":
         setUpSpanTransport();
@@ -138,27 +187,44 @@ public class EndToEndBenchmark {
       case "otlp-http":
         setUpOtlpHttp();
         break;
+      case "otlp-grpc":
+        setUpOtlpGrpc();
+        break;
       default:
         throw new IllegalArgumentException(
-            "path must be span-transport|raw-socket|otlp-http: " + path);
+            "path must be span-transport|raw-socket|otlp-http|otlp-grpc: " + path);
     }
   }
 
   private void setUpSpanTransport() {
     Path socket = dir.resolve("receiver.sock");
     receiver =
-        SpanReceiver.builder()
-            .addEndpoint("unix:" + socket)
-            .addSink(new CountingSink(progress))
-            .build();
+        SpanReceiver.builder().addEndpoint("unix:" + socket).addSink(new AcceptingSink()).build();
     if (!receiver.start().join(10, TimeUnit.SECONDS).isSuccess()) {
       throw new IllegalStateException("receiver did not start: " + receiver);
     }
+    sendTimes = new AtomicLongArray[guests];
     for (int i = 0; i < guests; i++) {
-      vsockExporters.add(VsockSpanExporter.builder().setEndpoint("unix:" + socket).build());
+      Progress progress = answered[i];
+      AtomicLongArray times = new AtomicLongArray(2 * DEPTH);
+      sendTimes[i] = times;
+      // The exporter records one increment per acked batch, in sequence order.
+      long[] ackedBatches = new long[1];
+      AckCounter acks =
+          new AckCounter(
+              spans -> {
+                long n = ackedBatches[0]++;
+                requestTimes.record(System.nanoTime() - times.get((int) (n % times.length())));
+                progress.add(spans);
+              });
+      vsockExporters.add(
+          VsockSpanExporter.builder()
+              .setEndpoint("unix:" + socket)
+              .setMaxInflightBatches(DEPTH)
+              .setMeterProvider(acks)
+              .build());
     }
-    unitsPerRound = (long) guests * batchSize;
-    slack = DEPTH * unitsPerRound;
+    unit = batchSize;
   }
 
   private void setUpRawSocket() throws IOException {
@@ -170,16 +236,16 @@ public class EndToEndBenchmark {
       SocketChannel client = SocketChannel.open(address);
       SocketChannel accepted = rawServer.accept();
       rawClients.add(client);
-      Thread reader = new Thread(() -> drain(accepted), "raw-reader-" + i);
+      Progress progress = answered[i];
+      Thread reader = new Thread(() -> drain(accepted, progress), "raw-reader-" + i);
       reader.setDaemon(true);
       reader.start();
       rawReaders.add(reader);
     }
-    unitsPerRound = (long) guests * payload.length;
-    slack = DEPTH * unitsPerRound;
+    unit = payload.length;
   }
 
-  private void drain(SocketChannel channel) {
+  private static void drain(SocketChannel channel, Progress progress) {
     ByteBuffer buffer = ByteBuffer.allocateDirect(256 * 1024);
     try (channel) {
       int n;
@@ -193,85 +259,156 @@ public class EndToEndBenchmark {
   }
 
   private void setUpOtlpHttp() throws IOException {
-    // Without TCP_NODELAY the JDK server's small responses meet the client's delayed ACK (~40 ms
-    // stalls), which would make the baseline look far worse than a real collector.
-    System.setProperty("sun.net.httpserver.nodelay", "true");
-    httpServer = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
-    httpExecutor = Executors.newFixedThreadPool(Math.max(2, guests));
-    httpServer.setExecutor(httpExecutor);
-    httpServer.createContext(
-        "/v1/traces",
-        exchange -> {
-          try (InputStream in = exchange.getRequestBody()) {
-            in.transferTo(OutputSink.INSTANCE);
-          }
-          exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
-          exchange.sendResponseHeaders(200, -1);
-          exchange.close();
-        });
-    httpServer.start();
-    String endpoint = "http://127.0.0.1:" + httpServer.getAddress().getPort() + "/v1/traces";
+    // opentelemetry-exporter-otlp brings the OkHttp sender too; choose the JDK one (TCP_NODELAY).
+    System.setProperty("io.opentelemetry.sdk.common.export.HttpSenderProvider", JDK_HTTP_SENDER);
+    httpServer = new OtlpHttpServer(2, spans -> {});
     for (int i = 0; i < guests; i++) {
-      httpExporters.add(OtlpHttpSpanExporter.builder().setEndpoint(endpoint).build());
+      // The JDK sender blocks one executor thread per request, and its own pool stops at
+      // max(5, cores) threads and rejects beyond; give it one thread per allowed request.
+      ExecutorService executor = senderThreads("otlp-http-" + i);
+      otlpExporters.add(
+          OtlpHttpSpanExporter.builder()
+              .setEndpoint(httpServer.endpoint())
+              .setTimeout(OTLP_TIMEOUT)
+              .setExecutorService(executor)
+              .build());
     }
+    unit = batchSize;
   }
 
-  /** Sends one batch from every guest; see the class javadoc for when it returns. */
+  private void setUpOtlpGrpc() throws IOException {
+    grpcServer = new OtlpGrpcServer(request -> {});
+    for (int i = 0; i < guests; i++) {
+      // The OkHttp sender's own dispatcher pool (max(5, cores) threads, no queue) rejects calls
+      // once 5 are running ("executor rejected"); give it one thread per allowed request. OkHttp
+      // still runs at most 5 calls per host at once and queues the rest.
+      ExecutorService executor = senderThreads("otlp-grpc-" + i);
+      otlpExporters.add(
+          OtlpGrpcSpanExporter.builder()
+              .setEndpoint(grpcServer.endpoint())
+              .setTimeout(OTLP_TIMEOUT)
+              .setExecutorService(executor)
+              .build());
+    }
+    unit = batchSize;
+  }
+
+  /** Keeps request times of measurement iterations only, and marks where the iteration began. */
+  @Setup(Level.Iteration)
+  public void startIteration(IterationParams iteration) {
+    measuring = iteration.getType() == IterationType.MEASUREMENT;
+    requestTimes.enable(measuring);
+    answeredAtIterationStart = answeredUnits();
+    cpuAtIterationStart = os.getProcessCpuTime();
+  }
+
+  /** Sends one batch from every guest, each once it has fewer than {@value #DEPTH} outstanding. */
   @Benchmark
   public void deliver(Counters counters) throws Exception {
+    for (int i = 0; i < guests; i++) {
+      answered[i].await(sent[i] - (DEPTH - 1) * unit);
+      send(i);
+      sent[i] += unit;
+    }
+    counters.spans = (answeredUnits() - answeredAtIterationStart) / unit * batchSize;
+  }
+
+  private void send(int guest) throws IOException {
     switch (path) {
       case "span-transport":
-        for (int i = 0; i < vsockExporters.size(); i++) {
-          CompletableResultCode result = vsockExporters.get(i).export(batch);
-          if (!result.join(10, TimeUnit.SECONDS).isSuccess()) {
-            throw new IllegalStateException("export refused by " + vsockExporters.get(i));
+        {
+          AtomicLongArray times = sendTimes[guest];
+          times.set((int) ((sent[guest] / unit) % times.length()), System.nanoTime());
+          VsockSpanExporter exporter = vsockExporters.get(guest);
+          if (!exporter.export(batch).isSuccess()) {
+            throw new IllegalStateException("export refused by " + exporter);
           }
+          break;
         }
-        issued += unitsPerRound;
-        progress.await(issued - slack);
-        break;
       case "raw-socket":
-        for (int i = 0; i < rawClients.size(); i++) {
+        {
           ByteBuffer buffer = ByteBuffer.wrap(payload);
-          SocketChannel client = rawClients.get(i);
+          SocketChannel client = rawClients.get(guest);
           while (buffer.hasRemaining()) {
             client.write(buffer);
           }
+          break;
         }
-        issued += unitsPerRound;
-        progress.await(issued - slack);
-        break;
       default:
-        pending.clear();
-        for (int i = 0; i < httpExporters.size(); i++) {
-          pending.add(httpExporters.get(i).export(batch));
-        }
-        for (int i = 0; i < pending.size(); i++) {
-          if (!pending.get(i).join(10, TimeUnit.SECONDS).isSuccess()) {
-            throw new IllegalStateException("otlp-http export failed");
+        {
+          if (failedExports.get() > 0) {
+            throw new IllegalStateException(failedExports.get() + " exports failed on " + path);
           }
+          long start = System.nanoTime();
+          Progress progress = answered[guest];
+          CompletableResultCode result = otlpExporters.get(guest).export(batch);
+          result.whenComplete(
+              () -> {
+                requestTimes.record(System.nanoTime() - start);
+                if (result.isSuccess()) {
+                  progress.add(unit);
+                } else {
+                  failedExports.incrementAndGet();
+                  progress.fail();
+                }
+              });
+          break;
         }
-        break;
     }
-    counters.spans += (long) guests * batchSize;
   }
 
-  /** Ends the iteration with everything delivered (and, for span-transport, acked). */
+  /** Spans answered since set-up, over all guests. */
+  long answeredSpans() {
+    return answeredUnits() / unit * batchSize;
+  }
+
+  /** Spans sent since set-up, over all guests. */
+  long sentSpans() {
+    long total = 0;
+    for (long s : sent) {
+      total += s;
+    }
+    return total / unit * batchSize;
+  }
+
+  private long answeredUnits() {
+    long total = 0;
+    for (Progress p : answered) {
+      total += p.count();
+    }
+    return total;
+  }
+
+  /** Ends the iteration with every batch answered, so none is counted in the next one. */
   @TearDown(Level.Iteration)
   public void drainIteration() {
-    if (!"otlp-http".equals(path)) {
-      progress.await(issued);
+    for (int i = 0; i < guests; i++) {
+      answered[i].await(sent[i]);
     }
-    for (VsockSpanExporter exporter : vsockExporters) {
-      if (!exporter.flush().join(30, TimeUnit.SECONDS).isSuccess()) {
-        throw new IllegalStateException("flush (acks) failed: " + exporter);
-      }
+    requestTimes.enable(false);
+    if (measuring) {
+      measuredCpuNanos += os.getProcessCpuTime() - cpuAtIterationStart;
+      measuredUnits += answeredUnits() - answeredAtIterationStart;
     }
   }
 
-  /** Stops everything {@link #setUp()} started. */
+  /** Prints the request times, then stops everything {@link #setUp()} started. */
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
+    double spans = (double) measuredUnits / unit * batchSize;
+    System.out.println();
+    System.out.println(
+        String.format(
+            Locale.ROOT,
+            "# %s batch=%d guests=%d: process CPU %,.0f ns per span (%,.0f spans per CPU-second);"
+                + " request time (send to %s): %s",
+            path,
+            batchSize,
+            guests,
+            measuredCpuNanos / spans,
+            spans / (measuredCpuNanos / 1e9),
+            "raw-socket".equals(path) ? "read" : "span-transport".equals(path) ? "ack" : "response",
+            "raw-socket".equals(path) ? "not measured" : requestTimes.summary()));
     for (VsockSpanExporter exporter : vsockExporters) {
       exporter.shutdown().join(30, TimeUnit.SECONDS);
     }
@@ -287,16 +424,37 @@ public class EndToEndBenchmark {
     if (rawServer != null) {
       rawServer.close();
     }
-    for (SpanExporter exporter : httpExporters) {
+    for (SpanExporter exporter : otlpExporters) {
       exporter.shutdown().join(30, TimeUnit.SECONDS);
     }
+    for (ExecutorService executor : otlpExecutors) {
+      executor.shutdownNow();
+    }
     if (httpServer != null) {
-      httpServer.stop(0);
-      httpExecutor.shutdownNow();
+      httpServer.close();
+    }
+    if (grpcServer != null) {
+      grpcServer.close();
     }
     try (Stream<Path> files = Files.walk(dir)) {
       files.sorted(Comparator.reverseOrder()).forEach(EndToEndBenchmark::delete);
     }
+  }
+
+  /** {@value #DEPTH} daemon threads for one OTLP exporter's sender, shut down at tear-down. */
+  private ExecutorService senderThreads(String prefix) {
+    ExecutorService executor = Executors.newFixedThreadPool(DEPTH, daemonThreads(prefix));
+    otlpExecutors.add(executor);
+    return executor;
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicLong n = new AtomicLong();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   private static void delete(Path file) {
@@ -307,21 +465,40 @@ public class EndToEndBenchmark {
     }
   }
 
-  /** A counter the benchmark thread waits on; whoever adds wakes it once the target is reached. */
+  /**
+   * A count the benchmark thread waits on; whoever adds wakes it once its target is reached. One
+   * waiter at a time (the benchmark thread).
+   */
   static final class Progress {
     private final AtomicLong count = new AtomicLong();
     private volatile long target = Long.MAX_VALUE;
     private volatile Thread waiter;
+    private volatile boolean failed;
 
     void add(long units) {
       if (count.addAndGet(units) >= target) {
-        Thread w = waiter;
-        if (w != null) {
-          LockSupport.unpark(w);
-        }
+        wake();
       }
     }
 
+    /** Wakes the waiter so that {@link #await} throws. */
+    void fail() {
+      failed = true;
+      wake();
+    }
+
+    private void wake() {
+      Thread w = waiter;
+      if (w != null) {
+        LockSupport.unpark(w);
+      }
+    }
+
+    long count() {
+      return count.get();
+    }
+
+    /** Returns once the count reaches {@code value}; throws after 120 s or on a failure. */
     void await(long value) {
       if (count.get() >= value) {
         return;
@@ -330,8 +507,12 @@ public class EndToEndBenchmark {
       target = value;
       long deadline = System.nanoTime() + WAIT_NANOS;
       while (count.get() < value) {
+        if (failed) {
+          throw new IllegalStateException(
+              "a send failed; answered " + count.get() + " of " + value);
+        }
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("delivered " + count.get() + " of " + value + " in time");
+          throw new IllegalStateException("answered " + count.get() + " of " + value + " in time");
         }
         LockSupport.parkNanos(1_000_000);
       }
@@ -339,17 +520,10 @@ public class EndToEndBenchmark {
     }
   }
 
-  /** The host's sink: counts spans and accepts at once. */
-  static final class CountingSink implements SpanSink {
-    private final Progress progress;
-
-    CountingSink(Progress progress) {
-      this.progress = progress;
-    }
-
+  /** The host's sink: accepts every batch at once. */
+  static final class AcceptingSink implements SpanSink {
     @Override
     public CompletableResultCode accept(SpanBatch batch) {
-      progress.add(batch.spanCount());
       return CompletableResultCode.ofSuccess();
     }
 
@@ -357,16 +531,5 @@ public class EndToEndBenchmark {
     public CompletableResultCode shutdown() {
       return CompletableResultCode.ofSuccess();
     }
-  }
-
-  /** Discards bytes. */
-  private static final class OutputSink extends java.io.OutputStream {
-    static final OutputSink INSTANCE = new OutputSink();
-
-    @Override
-    public void write(int b) {}
-
-    @Override
-    public void write(byte[] b, int off, int len) {}
   }
 }

@@ -1,7 +1,6 @@
 package dev.spantransport.benchmarks;
 
 import dev.spantransport.codec.OtlpSpanDecoder;
-import dev.spantransport.codec.OtlpSpanEncoder;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import java.io.IOException;
 import java.util.List;
@@ -31,13 +30,19 @@ public final class PairedDecodeCheck {
 
   public static void main(String[] args) throws IOException {
     PairedCheck check = new PairedCheck(args);
-    byte[] payload = new OtlpSpanEncoder().encode(BenchmarkSpans.spans(check.batchSize));
+    // the same distinct batches as DecodeBenchmark, taken in turn
+    byte[][] payloads = DecodeBenchmark.payloads(check.batchSize);
+    int[] next = new int[1];
     OtlpSpanDecoder decoder = new OtlpSpanDecoder();
     check.run(
         CONTENDERS,
         "protobuf/this",
-        payload.length,
-        name -> run(name, decoder, payload, check.batchSize));
+        payloads[0].length,
+        name -> {
+          byte[] payload = payloads[next[0]];
+          next[0] = (next[0] + 1) % payloads.length;
+          run(name, decoder, payload, check.batchSize);
+        });
   }
 
   private static void run(String contender, OtlpSpanDecoder decoder, byte[] payload, int batchSize)

@@ -16,8 +16,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * A short run of {@link EndToEndBenchmark} (one fork, 2 x 1 s warmup, 3 x 1 s measurement per
- * combination; about 2 minutes) that ends with a table of spans per second and the ratio of each
- * path to {@code otlp-http}.
+ * combination; about 3 minutes) that ends with a table of answered spans per second and the ratio
+ * of each path to {@code raw-socket} (the ceiling) and to the better of {@code otlp-http} and
+ * {@code otlp-grpc} (the best fair baseline) of the same row.
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar ... or
@@ -70,25 +71,32 @@ public final class QuickEndToEnd {
     out.append(
         String.format(
             Locale.ROOT,
-            "%-9s %-6s %-15s %14s %12s%n",
+            "%-9s %-6s %-15s %14s %12s %12s%n",
             "batch",
             "guests",
             "path",
             "spans/s",
-            "x otlp-http"));
+            "x raw-socket",
+            "x best OTLP"));
     for (String key : keys) {
       String[] p = key.split("\\|");
-      Double http = spansPerSecond.get(p[0] + "|" + p[1] + "|otlp-http");
+      String row = p[0] + "|" + p[1] + "|";
+      Double raw = spansPerSecond.get(row + "raw-socket");
+      double best =
+          Math.max(
+              spansPerSecond.getOrDefault(row + "otlp-http", 0.0),
+              spansPerSecond.getOrDefault(row + "otlp-grpc", 0.0));
       double score = spansPerSecond.get(key);
       out.append(
           String.format(
               Locale.ROOT,
-              "%-9s %-6s %-15s %,14.0f %12s%n",
+              "%-9s %-6s %-15s %,14.0f %12s %12s%n",
               p[0],
               p[1],
               p[2],
               score,
-              http == null ? "-" : String.format(Locale.ROOT, "%.1f", score / http)));
+              raw == null ? "-" : String.format(Locale.ROOT, "%.2f", score / raw),
+              best == 0 ? "-" : String.format(Locale.ROOT, "%.1f", score / best)));
     }
     return out.toString();
   }

@@ -116,6 +116,10 @@ public final class Forwarder implements Closeable {
     OneLineLogHandler logs = OneLineLogHandler.install(err, options.logLevel());
     try {
       Forwarder forwarder = new Forwarder(options, out);
+      // SIGTERM and SIGINT close the forwarder and let run() return 0, with the final counters
+      // logged while logging still works; the hook below only covers other ways the JVM may exit.
+      // Installed before start(), so a signal during start-up is not left to the JVM's default.
+      StopSignals.install(forwarder::close);
       try {
         forwarder.start();
       } catch (IOException | RuntimeException e) {

@@ -49,6 +49,12 @@ import java.util.logging.Logger;
  * OtlpHttpSinkBuilder#setMaxConcurrentRequests max concurrent requests} are in flight; when they
  * are, {@link #accept} fails at once so the receiver tells the guest to resend later (backpressure)
  * instead of queueing without bound.
+ *
+ * <p>As the OTLP/HTTP specification prescribes, every other 4xx or 5xx status (400 and 413 among
+ * them) is not retried: the collector will never take that request. Such a batch, and one whose
+ * payload cannot be rewritten because it is not valid OTLP, fails with a {@link
+ * BatchRejectedException}, so the receiver drops it instead of having the guest resend it; every
+ * other failure is retryable.
  */
 public final class OtlpHttpSink implements SpanSink {
 
@@ -137,7 +143,8 @@ public final class OtlpHttpSink implements SpanSink {
           Level.WARNING,
           "cannot rewrite batch " + batch.sequence() + " from " + batch.peer() + ": " + e,
           null);
-      return CompletableResultCode.ofFailure();
+      return CompletableResultCode.ofExceptionalFailure(
+          new BatchRejectedException("cannot rewrite the OTLP payload: " + e.getMessage(), e));
     }
     CompletableResultCode result = new CompletableResultCode();
     pending.add(result);
@@ -213,7 +220,7 @@ public final class OtlpHttpSink implements SpanSink {
       }
       problem = "HTTP " + status + bodySnippet(response.body());
       if (!isRetryable(status)) {
-        finish(result, false, problem + " (not retryable)");
+        finishRejected(result, problem);
         return;
       }
       retryAfterNanos = retryAfterNanos(response);
@@ -280,6 +287,16 @@ public final class OtlpHttpSink implements SpanSink {
       logger.log(Level.WARNING, "OTLP/HTTP export to " + uri + " failed: " + problem);
       result.fail();
     }
+  }
+
+  /** Fails the batch for good: the collector answered with a status that must not be retried. */
+  private void finishRejected(CompletableResultCode result, String problem) {
+    release();
+    pending.remove(result);
+    logger.log(
+        Level.WARNING,
+        "OTLP/HTTP export to " + uri + " refused: " + problem + " (not retryable; batch dropped)");
+    result.failExceptionally(new BatchRejectedException("collector refused the batch: " + problem));
   }
 
   private void release() {

@@ -30,6 +30,11 @@ import java.util.logging.Logger;
  * <p>{@link #accept} decodes on the calling (receiver I/O) thread and does not keep the payload
  * view; how long {@code export} takes is up to the exporter (the SDK's exporters are asynchronous).
  * {@link #shutdown()} shuts the exporter down.
+ *
+ * <p>Failures are retryable (the guest resends the batch later) unless they are permanent: a
+ * payload that cannot be decoded, or an exporter that throws or fails its result with a {@link
+ * BatchRejectedException}. A permanent failure fails the returned result with a {@link
+ * BatchRejectedException}, and the receiver drops that batch instead of having it resent.
  */
 public final class SpanExporterSink implements SpanSink {
 
@@ -56,8 +61,9 @@ public final class SpanExporterSink implements SpanSink {
   }
 
   /**
-   * Decodes the batch, tags it with the guest identity and exports it. Fails at once if the payload
-   * is malformed, the sink is shut down or the exporter throws.
+   * Decodes the batch, tags it with the guest identity and exports it. Fails at once if the sink is
+   * shut down or the exporter throws (retryable), or, with a {@link BatchRejectedException}, if the
+   * payload is malformed or the exporter threw one (permanent).
    */
   @Override
   public CompletableResultCode accept(SpanBatch batch) {
@@ -72,15 +78,20 @@ public final class SpanExporterSink implements SpanSink {
           Level.WARNING,
           "dropping malformed batch " + batch.sequence() + " from " + batch.peer(),
           e);
-      return CompletableResultCode.ofFailure();
+      return CompletableResultCode.ofExceptionalFailure(
+          new BatchRejectedException("malformed OTLP payload: " + e.getMessage(), e));
     }
     List<SpanData> tagged = tag(decoded, batch.identity());
+    CompletableResultCode result;
     try {
-      return exporter.export(tagged);
+      result = exporter.export(tagged);
+    } catch (BatchRejectedException e) {
+      return CompletableResultCode.ofExceptionalFailure(e);
     } catch (RuntimeException e) {
       logger.log(Level.WARNING, "exporter " + exporter + " threw", e);
       return CompletableResultCode.ofFailure();
     }
+    return result == null ? CompletableResultCode.ofFailure() : result;
   }
 
   /** Flushes the exporter. */

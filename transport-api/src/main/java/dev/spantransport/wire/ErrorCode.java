@@ -42,6 +42,14 @@ public final class ErrorCode {
   /** An unexpected failure inside the sender of the error. Fatal. */
   public static final int INTERNAL = 9;
 
+  /**
+   * A sink refused the batch for good (the collector will never accept it, e.g. HTTP 400 or 413).
+   * Not fatal: the batch is dropped, the host's next ACK covers it, and the guest counts its spans
+   * as dropped instead of resending them. A guest that does not know this code treats it as fatal,
+   * reconnects, and finds the batch covered by the SERVER_HELLO's acked sequence.
+   */
+  public static final int BATCH_REJECTED = 10;
+
   private static final String[] NAMES = {
     null,
     "UNSUPPORTED_VERSION",
@@ -52,14 +60,15 @@ public final class ErrorCode {
     "PROTOCOL_VIOLATION",
     "SINK_UNAVAILABLE",
     "SHUTTING_DOWN",
-    "INTERNAL"
+    "INTERNAL",
+    "BATCH_REJECTED"
   };
 
   private ErrorCode() {}
 
   /** Returns whether {@code code} is an error code of protocol v1. */
   public static boolean isKnown(int code) {
-    return code >= UNSUPPORTED_VERSION && code <= INTERNAL;
+    return code >= UNSUPPORTED_VERSION && code <= BATCH_REJECTED;
   }
 
   /** Returns the name of {@code code}, or {@code UNKNOWN(code)} for a code v1 does not define. */
@@ -69,10 +78,13 @@ public final class ErrorCode {
 
   /**
    * Returns the fatal flag protocol v1 prescribes for {@code code}: false for {@link
-   * #MALFORMED_PAYLOAD}, {@link #TOO_MANY_SPANS} and {@link #SINK_UNAVAILABLE}, true otherwise
-   * (including unknown codes).
+   * #MALFORMED_PAYLOAD}, {@link #TOO_MANY_SPANS}, {@link #SINK_UNAVAILABLE} and {@link
+   * #BATCH_REJECTED}, true otherwise (including unknown codes).
    */
   public static boolean isFatalByDefault(int code) {
-    return code != MALFORMED_PAYLOAD && code != TOO_MANY_SPANS && code != SINK_UNAVAILABLE;
+    return code != MALFORMED_PAYLOAD
+        && code != TOO_MANY_SPANS
+        && code != SINK_UNAVAILABLE
+        && code != BATCH_REJECTED;
   }
 }

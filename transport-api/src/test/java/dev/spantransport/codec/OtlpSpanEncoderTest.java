@@ -213,6 +213,217 @@ class OtlpSpanEncoderTest {
     assertTrue(allocated < 4096, "allocated " + allocated + " bytes over 1000 batches");
   }
 
+  @Test
+  void writesTheSameBytesAsOpenTelemetryWhereLengthPrefixesChangeWidth() {
+    // Every message whose length is patched after its body is written, at sizes on both sides of
+    // the one-, two- and three-byte varint boundaries, so the reserved prefix is too wide, right
+    // and too narrow in turn.
+    OtlpSpanEncoder encoder = new OtlpSpanEncoder();
+    int[] sizes = {0, 1, 40, 60, 70, 90, 100, 110, 120, 126, 127, 128, 129, 200, 16_250, 16_400};
+    for (int size : sizes) {
+      String text = "x".repeat(size);
+      List<String> strings = List.of(text, "y");
+      Attributes attributes =
+          Attributes.builder()
+              .put(AttributeKey.stringArrayKey("array"), strings)
+              .put(AttributeKey.stringKey("s"), text)
+              .put(
+                  AttributeKey.valueKey("kv"),
+                  io.opentelemetry.api.common.Value.of(
+                      io.opentelemetry.api.common.KeyValue.of(
+                          "inner", io.opentelemetry.api.common.Value.of(text))))
+              .build();
+      SpanData span =
+          TestSpanData.builder()
+              .setName(text)
+              .setKind(SpanKind.CLIENT)
+              .setSpanContext(
+                  SpanContext.create(
+                      "0af7651916cd43dd8448eb211c80319c",
+                      "b7ad6b7169203331",
+                      TraceFlags.getSampled(),
+                      TraceState.builder().put("k", text.isEmpty() ? "v" : text).build()))
+              .setResource(Resource.getDefault())
+              .setInstrumentationScopeInfo(SCOPE)
+              .setStatus(StatusData.create(io.opentelemetry.api.trace.StatusCode.ERROR, text))
+              .setAttributes(attributes)
+              .setTotalAttributeCount(attributes.size())
+              .setEvents(
+                  List.of(
+                      io.opentelemetry.sdk.trace.data.EventData.create(
+                          3, text, Attributes.of(AttributeKey.stringKey("e"), text))))
+              .setTotalRecordedEvents(1)
+              .setLinks(
+                  List.of(
+                      io.opentelemetry.sdk.trace.data.LinkData.create(
+                          SpanContext.create(
+                              "1af7651916cd43dd8448eb211c80319c",
+                              "c7ad6b7169203331",
+                              TraceFlags.getDefault(),
+                              TraceState.getDefault()),
+                          Attributes.of(AttributeKey.stringKey("l"), text))))
+              .setTotalRecordedLinks(1)
+              .setStartEpochNanos(1)
+              .setEndEpochNanos(2)
+              .setHasEnded(true)
+              .build();
+      SpanData small = span(text.length() > 120 ? "n" : text, Attributes.empty());
+      List<SpanData> spans = List.of(span, small);
+      assertArrayEquals(otelBytes(spans), encoder.encode(spans), "size " + size);
+    }
+  }
+
+  @Test
+  void writesTheSameBytesAsOpenTelemetryWhenCachedValuesRepeatAndChange() {
+    // Constant values (the same objects) repeat across spans and batches and get copied from the
+    // cache; equal strings that are other objects, more values per key than the cache keeps, the
+    // same key with other types, and booleans must all still give OpenTelemetry's bytes.
+    String[] methods = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"};
+    OtlpSpanEncoder encoder = new OtlpSpanEncoder();
+    for (int batch = 0; batch < 20; batch++) {
+      List<SpanData> spans = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        io.opentelemetry.api.common.AttributesBuilder attributes = Attributes.builder();
+        attributes.put("method", methods[(i * 7 + batch) % methods.length]);
+        attributes.put("copy", new String(methods[i % 2].toCharArray()));
+        attributes.put("flag", i % 3 == 0);
+        attributes.put("unique", "value-" + batch + "-" + i);
+        attributes.put("m\u00e9thode", i % 2 == 0 ? "caf\u00e9" : "th\u00e9");
+        if (i % 5 == 0) {
+          attributes.put(AttributeKey.longKey("method.n"), i);
+        }
+        if (i % 4 == 0) {
+          attributes.put(AttributeKey.booleanKey("copy.b"), true);
+        }
+        attributes.put("long.value", "v".repeat(100) + methods[i % 2]);
+        spans.add(span(methods[i % 3], attributes.build()));
+      }
+      assertArrayEquals(otelBytes(spans), encoder.encode(spans), "batch " + batch);
+    }
+  }
+
+  @Test
+  void writesTheSameBytesAsOpenTelemetryBeforeAndAfterItsBufferShrinks() {
+    OtlpSpanEncoder encoder = new OtlpSpanEncoder();
+    List<SpanData> huge =
+        List.of(span("h", Attributes.of(AttributeKey.stringKey("big"), "b".repeat(1 << 20))));
+    assertArrayEquals(otelBytes(huge), encoder.encode(huge));
+    RandomSpans random = new RandomSpans(50, false);
+    for (int i = 0; i < 200; i++) {
+      List<SpanData> spans = random.batch(3, 1, 1);
+      int n = encoder.prepare(spans);
+      byte[] dst = new byte[n];
+      encoder.writeTo(dst, 0);
+      assertArrayEquals(otelBytes(spans), dst, "batch " + i);
+    }
+  }
+
+  @Test
+  void writesTheSameBytesAsOpenTelemetryForAttributesOfAnyImplementation() {
+    // Attributes that are not the SDK's array-backed kind are read through forEach.
+    Attributes sdk =
+        Attributes.builder()
+            .put("a", "x")
+            .put("b", 7L)
+            .put("c", true)
+            .put(AttributeKey.doubleArrayKey("d"), List.of(1.5, 2.5))
+            .build();
+    Attributes other = new ForwardingAttributes(sdk);
+    OtlpSpanEncoder encoder = new OtlpSpanEncoder();
+    byte[] ours = encoder.encode(List.of(span("s", other)));
+    assertArrayEquals(otelBytes(List.of(span("s", sdk))), ours);
+    assertArrayEquals(encoder.encode(List.of(span("s", sdk))), ours);
+  }
+
+  @Test
+  void rejectsAnIdWithTooFewHexDigitsWithAClearError() {
+    SpanContext shortIds = new ShortIdContext();
+    SpanData span =
+        TestSpanData.builder()
+            .setName("short")
+            .setKind(SpanKind.INTERNAL)
+            .setSpanContext(shortIds)
+            .setStatus(StatusData.unset())
+            .setStartEpochNanos(1)
+            .setEndEpochNanos(2)
+            .setHasEnded(true)
+            .build();
+    OtlpSpanEncoder encoder = new OtlpSpanEncoder();
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> encoder.prepare(List.of(span)));
+    assertEquals("id must have 32 hex digits: \"0af76519\"", e.getMessage());
+    assertThrows(IllegalStateException.class, () -> encoder.writeTo(new byte[1024], 0));
+    List<SpanData> good = new RandomSpans(49, false).batch(3, 1, 1);
+    assertArrayEquals(otelBytes(good), encoder.encode(good));
+  }
+
+  /** A SpanContext whose trace id is too short, as only a hand-written implementation can be. */
+  private static final class ShortIdContext implements SpanContext {
+    @Override
+    public String getTraceId() {
+      return "0af76519";
+    }
+
+    @Override
+    public String getSpanId() {
+      return "b7ad6b7169203331";
+    }
+
+    @Override
+    public TraceFlags getTraceFlags() {
+      return TraceFlags.getSampled();
+    }
+
+    @Override
+    public TraceState getTraceState() {
+      return TraceState.getDefault();
+    }
+
+    @Override
+    public boolean isRemote() {
+      return false;
+    }
+  }
+
+  /** Attributes that only forward to others, so they are not the SDK's own class. */
+  private static final class ForwardingAttributes implements Attributes {
+    private final Attributes delegate;
+
+    ForwardingAttributes(Attributes delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public <T> T get(AttributeKey<T> key) {
+      return delegate.get(key);
+    }
+
+    @Override
+    public void forEach(java.util.function.BiConsumer<? super AttributeKey<?>, ? super Object> c) {
+      delegate.forEach(c);
+    }
+
+    @Override
+    public int size() {
+      return delegate.size();
+    }
+
+    @Override
+    public boolean isEmpty() {
+      return delegate.isEmpty();
+    }
+
+    @Override
+    public java.util.Map<AttributeKey<?>, Object> asMap() {
+      return delegate.asMap();
+    }
+
+    @Override
+    public io.opentelemetry.api.common.AttributesBuilder toBuilder() {
+      return delegate.toBuilder();
+    }
+  }
+
   private static final InstrumentationScopeInfo SCOPE = InstrumentationScopeInfo.create("test");
 
   static SpanData span(String name, Attributes attributes) {

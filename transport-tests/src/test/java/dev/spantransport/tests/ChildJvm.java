@@ -134,6 +134,14 @@ final class ChildJvm implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** Sends a POSIX signal ({@code STOP}, {@code CONT}, ...) to the child with {@code kill}. */
+  void signal(String name) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      fail("kill -" + name + " " + process.pid() + " failed");
+    }
+  }
+
   @Override
   public void close() throws InterruptedException {
     if (process.isAlive()) {

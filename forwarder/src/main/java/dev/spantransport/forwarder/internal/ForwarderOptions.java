@@ -499,7 +499,8 @@ public final class ForwarderOptions {
         span-transport forwarder: a drop-in for kata-trace-forwarder
 
         Receives spans from VM guests over VSOCK (Kata agents in their own framing, span-transport \
-        guests in its protocol, both on one port) and forwards them to a trace collector.
+        guests in its protocol, both on one port) and forwards them to a trace collector. Kata \
+        agents up to 3.28 send bincode spans, from 3.29 JSON spans; both are decoded.
 
         USAGE:
             %1$s [FLAGS]

@@ -45,7 +45,7 @@ import java.util.function.Predicate;
  *       spans as JSON.
  * </ul>
  *
- * <p>Format rule: a payload whose first byte that is not whitespace is {@code '{'} is read as
+ * <p>Format rule: a payload whose first byte that is not whitespace is <code>'{'</code> is read as
  * JSON, falling back to bincode if that fails; any other payload is read as bincode. See {@link
  * #decode} for why this is safe.
  *
@@ -173,14 +173,14 @@ public final class KataSpanDecoder {
   /**
    * Decodes one span payload, in either wire form.
    *
-   * <p>Format rule: if the first byte that is not JSON whitespace (space, tab, CR, LF) is {@code
-   * '{'}, the payload is read as serde_json; if that fails, it is read as bincode, and if that
+   * <p>Format rule: if the first byte that is not JSON whitespace (space, tab, CR, LF) is <code>'{'
+   * </code>, the payload is read as serde_json; if that fails, it is read as bincode, and if that
    * fails too the JSON error is reported (with the bincode error attached as suppressed). Any other
-   * payload is read as bincode only. This is safe because a bincode {@code SpanData} starts with the
-   * trace id as 16 little-endian bytes: its low byte is random, so roughly one span in 256 starts
-   * with 0x7B ({@code '{'}); such a payload is not valid JSON (binary ids, length prefixes with zero
-   * bytes) and falls through to the bincode reader. A serde_json payload is never read as bincode
-   * unless it is also invalid JSON.
+   * payload is read as bincode only. This is safe because a bincode {@code SpanData} starts with
+   * the trace id as 16 little-endian bytes: its low byte is random, so roughly one span in 256
+   * starts with 0x7B (<code>'{'</code>); such a payload is not valid JSON (binary ids, length
+   * prefixes with zero bytes) and falls through to the bincode reader. A serde_json payload is
+   * never read as bincode unless it is also invalid JSON.
    *
    * @param payload the array holding the payload
    * @param offset index of the payload's first byte

@@ -1,10 +1,12 @@
 package dev.spantransport.vsock.guest;
 
 import dev.spantransport.vsock.guest.internal.Backoff;
+import dev.spantransport.vsock.guest.internal.BatchEncoder;
 import dev.spantransport.vsock.guest.internal.BatchFramer;
 import dev.spantransport.vsock.guest.internal.ChannelOpener;
 import dev.spantransport.vsock.guest.internal.ExporterMetrics;
 import dev.spantransport.vsock.guest.internal.InflightWindow;
+import dev.spantransport.vsock.guest.internal.PolicyBatchEncoder;
 import dev.spantransport.vsock.guest.internal.Sender;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -28,7 +30,10 @@ import java.util.logging.Logger;
  * which batch is dropped; drops are counted and logged (throttled), never silent.
  *
  * <p>If the host is not there, one warning is logged and the exporter keeps retrying quietly in the
- * background; the application runs normally.
+ * background; the application runs normally. {@link #state()} says what the exporter is doing (see
+ * {@link ExporterState}); each change is logged once. Built with {@code setRequireHost(true)}, the
+ * exporter instead refuses to start when no host answers; built with {@code setEnabled(false)}, it
+ * opens no socket at all.
  *
  * @since 0.1.0
  */
@@ -39,8 +44,8 @@ public final class VsockSpanExporter implements SpanExporter {
   private final VsockSpanExporterBuilder config;
   private final InflightWindow window;
   private final ExporterMetrics metrics;
-  private final Sender sender;
-  private final BatchFramer framer;
+  private final Sender sender; // null when disabled
+  private final BatchFramer framer; // null when disabled
   private final AtomicBoolean shutdown = new AtomicBoolean();
 
   VsockSpanExporter(VsockSpanExporterBuilder config, ChannelOpener opener) {
@@ -50,6 +55,16 @@ public final class VsockSpanExporter implements SpanExporter {
             config.maxInflightBatches, config.maxInflightBytes, config.fullBufferPolicy);
     this.metrics = new ExporterMetrics(config.meterProviderSource(), window::spans, window::bytes);
     window.setMetrics(metrics);
+    window.setMaxResends(config.maxResends);
+    if (!config.enabled) {
+      this.sender = null;
+      this.framer = null;
+      metrics.setStateSource(() -> ExporterState.DISABLED);
+      logger.log(
+          Level.INFO,
+          "span-transport exporter is disabled: no socket is opened and every span is dropped");
+      return;
+    }
     this.sender =
         new Sender(
             config.endpoint.toString(),
@@ -65,8 +80,52 @@ public final class VsockSpanExporter implements SpanExporter {
                 config.reconnectJitter,
                 System.nanoTime()),
             agentName());
-    this.framer = new BatchFramer(config.encoderFactory.get(), window, sender, metrics);
+    BatchEncoder encoder = config.encoderFactory.get();
+    if (!config.attributePolicy.isAllowAll()) {
+      encoder = new PolicyBatchEncoder(encoder, config.attributePolicy);
+    }
+    this.framer = new BatchFramer(encoder, window, sender, metrics);
+    metrics.setStateSource(sender::state);
     sender.start();
+  }
+
+  /**
+   * Waits up to the connect timeout for a host to answer; if none does, shuts this exporter down
+   * and throws. Used by the builder when a host is required.
+   */
+  VsockSpanExporter requireHost() {
+    if (sender == null) {
+      return this;
+    }
+    boolean connected;
+    try {
+      connected = sender.awaitConnected(config.connectTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      connected = false;
+    }
+    if (!connected) {
+      shutdown();
+      throw new IllegalStateException(
+          "no span-transport host answered at "
+              + config.endpoint
+              + " within the connect timeout "
+              + config.connectTimeout
+              + " (a host is required)");
+    }
+    return this;
+  }
+
+  /**
+   * Returns what the exporter is doing now: connecting, connected, no host, backpressured, shut
+   * down or disabled. Each change is also logged once and recorded as the {@code
+   * spantransport.exporter.state} metric.
+   */
+  public ExporterState state() {
+    if (sender == null) {
+      return ExporterState.DISABLED;
+    }
+    return sender.state();
   }
 
   /** Returns a builder with the defaults. */
@@ -97,6 +156,10 @@ public final class VsockSpanExporter implements SpanExporter {
     if (spans.isEmpty()) {
       return CompletableResultCode.ofSuccess();
     }
+    if (framer == null) {
+      metrics.dropped(ExporterMetrics.DropReason.DISABLED, spans.size());
+      return CompletableResultCode.ofSuccess();
+    }
     return framer.frame(spans)
         ? CompletableResultCode.ofSuccess()
         : CompletableResultCode.ofFailure();
@@ -106,11 +169,17 @@ public final class VsockSpanExporter implements SpanExporter {
    * Returns a result that succeeds when the host has acknowledged every batch exported before this
    * call, or fails at the export timeout with a message saying how many spans are unacknowledged.
    * Fails at once after shutdown.
+   *
+   * <p>This is the call to make before a VM or process is frozen or snapshotted: once it succeeds,
+   * nothing exported so far depends on the connection surviving the pause.
    */
   @Override
   public CompletableResultCode flush() {
     if (shutdown.get()) {
       return CompletableResultCode.ofFailure();
+    }
+    if (sender == null) {
+      return CompletableResultCode.ofSuccess();
     }
     CompletableResultCode result = window.flush(config.timeout.toNanos(), TimeUnit.NANOSECONDS);
     sender.wakeup();
@@ -118,9 +187,12 @@ public final class VsockSpanExporter implements SpanExporter {
   }
 
   /**
-   * Flushes with the export timeout as deadline, then closes the connection and stops the sender
-   * thread, waiting for both; this call blocks at most about the export timeout plus the connect
-   * timeout. Spans still unacknowledged are dropped and counted. A second call logs and succeeds.
+   * Starts shutting down and returns at once, as OpenTelemetry's exporters do: a background thread
+   * flushes with the export timeout as deadline, then closes the connection and stops the sender
+   * thread; the result completes when both are done (about the export timeout plus the connect
+   * timeout at most), successfully if everything was acknowledged and the thread stopped. Spans
+   * still unacknowledged then are dropped and counted. Exports after this call fail at once. A
+   * second call logs and succeeds.
    */
   @Override
   public CompletableResultCode shutdown() {
@@ -128,6 +200,28 @@ public final class VsockSpanExporter implements SpanExporter {
       logger.log(Level.INFO, "Calling shutdown() multiple times.");
       return CompletableResultCode.ofSuccess();
     }
+    if (sender == null) {
+      return CompletableResultCode.ofSuccess();
+    }
+    sender.markShutDown();
+    CompletableResultCode result = new CompletableResultCode();
+    Thread closer =
+        new Thread(
+            () -> {
+              if (stopAndDrop()) {
+                result.succeed();
+              } else {
+                result.fail();
+              }
+            },
+            sender.thread().getName() + "-shutdown");
+    closer.setDaemon(true);
+    closer.start();
+    return result;
+  }
+
+  /** Flushes with a deadline, stops the sender and drops what is left; true if all went well. */
+  private boolean stopAndDrop() {
     long timeoutNanos = config.timeout.toNanos();
     CompletableResultCode flushed = window.flush(timeoutNanos, TimeUnit.NANOSECONDS);
     sender.wakeup();
@@ -155,9 +249,7 @@ public final class VsockSpanExporter implements SpanExporter {
     if (!stopped) {
       logger.log(Level.WARNING, "span-transport sender thread did not stop in time");
     }
-    return flushed.isSuccess() && stopped
-        ? CompletableResultCode.ofSuccess()
-        : CompletableResultCode.ofFailure();
+    return flushed.isSuccess() && stopped;
   }
 
   /** Returns the exporter's counters; for tests. */

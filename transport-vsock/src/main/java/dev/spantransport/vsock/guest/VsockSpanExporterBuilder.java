@@ -2,6 +2,7 @@ package dev.spantransport.vsock.guest;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.spantransport.policy.AttributePolicy;
 import dev.spantransport.spi.Endpoint;
 import dev.spantransport.spi.SpanTransport;
 import dev.spantransport.spi.SpanTransports;
@@ -46,6 +47,11 @@ public final class VsockSpanExporterBuilder {
   /** Default reconnect jitter: each delay is shortened by up to this random fraction. */
   public static final double DEFAULT_RECONNECT_JITTER = 0.2;
 
+  /** Default for {@link #setMaxResends(int)}. */
+  public static final int DEFAULT_MAX_RESENDS = 16;
+
+  static final int MAX_MAX_RESENDS = 1_000_000;
+
   static final long MIN_INFLIGHT_BYTES = 1024;
   static final long MAX_INFLIGHT_BYTES = 1L << 30;
   static final int MAX_INFLIGHT_BATCHES = 65_536;
@@ -58,11 +64,15 @@ public final class VsockSpanExporterBuilder {
   Duration reconnectInitial = Duration.ofMillis(DEFAULT_RECONNECT_INITIAL_MILLIS);
   Duration reconnectMax = Duration.ofSeconds(DEFAULT_RECONNECT_MAX_SECONDS);
   double reconnectJitter = DEFAULT_RECONNECT_JITTER;
+  int maxResends = DEFAULT_MAX_RESENDS;
   FullBufferPolicy fullBufferPolicy = FullBufferPolicy.DROP_NEWEST;
   MeterProvider meterProvider; // null: none given directly
   Supplier<MeterProvider> meterProviderSupplier; // null: none given as a supplier
   ChannelOpener channelOpener; // null: the endpoint's SpanTransport
   Supplier<BatchEncoder> encoderFactory = OtlpBatchEncoder::new;
+  boolean requireHost;
+  boolean enabled = true;
+  AttributePolicy attributePolicy = AttributePolicy.allowAll();
 
   VsockSpanExporterBuilder() {}
 
@@ -75,11 +85,15 @@ public final class VsockSpanExporterBuilder {
     reconnectInitial = other.reconnectInitial;
     reconnectMax = other.reconnectMax;
     reconnectJitter = other.reconnectJitter;
+    maxResends = other.maxResends;
     fullBufferPolicy = other.fullBufferPolicy;
     meterProvider = other.meterProvider;
     meterProviderSupplier = other.meterProviderSupplier;
     channelOpener = other.channelOpener;
     encoderFactory = other.encoderFactory;
+    requireHost = other.requireHost;
+    enabled = other.enabled;
+    attributePolicy = other.attributePolicy;
   }
 
   /**
@@ -211,6 +225,22 @@ public final class VsockSpanExporterBuilder {
   }
 
   /**
+   * Sets how many times one batch is sent again (after a reconnect, a host's SINK_UNAVAILABLE or a
+   * lost connection) before the exporter gives it up: the batch is dropped and its spans counted
+   * under the drop reason {@code resend_limit}. This keeps a batch the host can never deliver (for
+   * example one a host without permanent rejection keeps refusing) from holding every batch behind
+   * it forever. Between 0 and 1,000,000. Default {@value #DEFAULT_MAX_RESENDS}.
+   */
+  public VsockSpanExporterBuilder setMaxResends(int maxResends) {
+    if (maxResends < 0 || maxResends > MAX_MAX_RESENDS) {
+      throw new IllegalArgumentException(
+          "maxResends must be between 0 and " + MAX_MAX_RESENDS + ": " + maxResends);
+    }
+    this.maxResends = maxResends;
+    return this;
+  }
+
+  /**
    * Sets what to drop when the in-flight window is full. Default {@link
    * FullBufferPolicy#DROP_NEWEST}.
    */
@@ -259,6 +289,36 @@ public final class VsockSpanExporterBuilder {
     return () -> fixed;
   }
 
+  /**
+   * Sets whether {@link #build()} fails when no host answers the handshake within the connect
+   * timeout. Default false: the exporter starts at once and connects in the background, so an
+   * application never fails because its host is late.
+   */
+  public VsockSpanExporterBuilder setRequireHost(boolean requireHost) {
+    this.requireHost = requireHost;
+    return this;
+  }
+
+  /**
+   * Sets whether the exporter sends at all. Disabled, it opens no socket, drops every span and
+   * counts it (drop reason {@code disabled}), and its exports succeed: for guests whose policy
+   * forbids spans from leaving the VM. Default true.
+   */
+  public VsockSpanExporterBuilder setEnabled(boolean enabled) {
+    this.enabled = enabled;
+    return this;
+  }
+
+  /**
+   * Sets what of each span may leave the guest: the policy is applied before a span is encoded, so
+   * nothing it drops, redacts or hashes is ever written to the socket. Default {@link
+   * AttributePolicy#allowAll()}.
+   */
+  public VsockSpanExporterBuilder setAttributePolicy(AttributePolicy attributePolicy) {
+    this.attributePolicy = requireNonNull(attributePolicy, "attributePolicy");
+    return this;
+  }
+
   /** Test seam: opens connections instead of the endpoint's {@code SpanTransport}. */
   VsockSpanExporterBuilder setChannelOpener(ChannelOpener channelOpener) {
     this.channelOpener = requireNonNull(channelOpener, "channelOpener");
@@ -272,10 +332,13 @@ public final class VsockSpanExporterBuilder {
   }
 
   /**
-   * Builds the exporter and starts its sender thread, which connects in the background.
+   * Builds the exporter and starts its sender thread, which connects in the background; with {@link
+   * #setRequireHost(boolean) setRequireHost(true)} it first waits up to the connect timeout for a
+   * host to answer.
    *
    * @throws IllegalArgumentException if the reconnect initial backoff exceeds the maximum, or no
    *     {@code SpanTransport} on the class path supports the endpoint
+   * @throws IllegalStateException if a host is required and none answered in time
    */
   public VsockSpanExporter build() {
     if (reconnectInitial.compareTo(reconnectMax) > 0) {
@@ -285,13 +348,17 @@ public final class VsockSpanExporterBuilder {
               + ": "
               + reconnectInitial);
     }
+    if (!enabled) {
+      return new VsockSpanExporter(new VsockSpanExporterBuilder(this), null);
+    }
     ChannelOpener opener = channelOpener;
     if (opener == null) {
       Endpoint target = endpoint;
       SpanTransport transport = SpanTransports.forEndpoint(target);
       opener = connectTimeout -> transport.connect(target, connectTimeout);
     }
-    return new VsockSpanExporter(new VsockSpanExporterBuilder(this), opener);
+    VsockSpanExporter exporter = new VsockSpanExporter(new VsockSpanExporterBuilder(this), opener);
+    return requireHost ? exporter.requireHost() : exporter;
   }
 
   String toString(boolean includePrefix) {
@@ -306,6 +373,12 @@ public final class VsockSpanExporterBuilder {
     joiner.add("reconnectInitial=" + reconnectInitial);
     joiner.add("reconnectMax=" + reconnectMax);
     joiner.add("reconnectJitter=" + reconnectJitter);
+    joiner.add("maxResends=" + maxResends);
+    joiner.add("requireHost=" + requireHost);
+    joiner.add("enabled=" + enabled);
+    if (!attributePolicy.isAllowAll()) {
+      joiner.add("attributePolicy=" + attributePolicy);
+    }
     joiner.add(
         "meterProvider="
             + (meterProviderSupplier != null

@@ -1,5 +1,7 @@
 package dev.spantransport.vsock.guest;
 
+import dev.spantransport.policy.AttributePolicy;
+import dev.spantransport.policy.AttributePolicyBuilder;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
@@ -7,7 +9,9 @@ import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import io.opentelemetry.sdk.autoconfigure.spi.internal.AutoConfigureListener;
 import io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSpanExporterProvider;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -29,6 +33,16 @@ import java.util.function.Consumer;
  *   <li>{@code otel.exporter.vsock.reconnect.initial}, {@code otel.exporter.vsock.reconnect.max}:
  *       durations
  *   <li>{@code otel.exporter.vsock.reconnect.jitter}: fraction between 0 and 1
+ *   <li>{@code otel.exporter.vsock.max.resends}: sends of one batch after the first before it is
+ *       dropped, e.g. {@code 16}
+ *   <li>{@code otel.exporter.vsock.require.host}: {@code true} fails start-up when no host answers
+ *       within the connect timeout (default {@code false}: connect in the background)
+ *   <li>{@code otel.exporter.vsock.enabled}: {@code false} opens no socket and drops every span,
+ *       counted (default {@code true})
+ *   <li>{@code otel.exporter.vsock.policy.allow}, {@code .deny}, {@code .redact}, {@code .hash}:
+ *       comma-separated key globs; {@code .hash.secret} (at least 16 bytes), {@code
+ *       .redaction.text}, {@code .max.value.length}, {@code .span.name.pattern} with {@code
+ *       .span.name.replacement}: what may leave the guest ({@code AttributePolicy})
  * </ul>
  *
  * A bad value throws {@link ConfigurationException} naming the property and the value.
@@ -94,12 +108,75 @@ public final class VsockSpanExporterProvider
     if (jitter != null) {
       apply("reconnect.jitter", jitter, builder::setReconnectJitter);
     }
+    Integer resends = config.getInt(PREFIX + "max.resends");
+    if (resends != null) {
+      apply("max.resends", resends, builder::setMaxResends);
+    }
+    AttributePolicy attributePolicy = attributePolicy(config);
+    if (!attributePolicy.isAllowAll()) {
+      builder.setAttributePolicy(attributePolicy);
+    }
+    Boolean requireHost = config.getBoolean(PREFIX + "require.host");
+    if (requireHost != null) {
+      builder.setRequireHost(requireHost);
+    }
+    Boolean enabled = config.getBoolean(PREFIX + "enabled");
+    if (enabled != null) {
+      builder.setEnabled(enabled);
+    }
     try {
       return builder.build();
     } catch (IllegalArgumentException e) {
       throw new ConfigurationException(
           "Invalid otel.exporter.vsock.* configuration: " + e.getMessage(), e);
+    } catch (IllegalStateException e) {
+      throw new ConfigurationException(
+          e.getMessage() + "; unset " + PREFIX + "require.host to start without one", e);
     }
+  }
+
+  /** Reads {@code otel.exporter.vsock.policy.*}; no such property gives allow-all. */
+  static AttributePolicy attributePolicy(ConfigProperties config) {
+    AttributePolicyBuilder policy = AttributePolicy.builder();
+    String p = PREFIX + "policy.";
+    try {
+      List<String> allow = config.getList(p + "allow");
+      if (!allow.isEmpty()) {
+        policy.allowKeys(allow);
+      }
+      List<String> deny = config.getList(p + "deny");
+      if (!deny.isEmpty()) {
+        policy.denyKeys(deny);
+      }
+      List<String> redact = config.getList(p + "redact");
+      if (!redact.isEmpty()) {
+        policy.redactKeys(redact);
+      }
+      String text = config.getString(p + "redaction.text");
+      if (text != null) {
+        policy.setRedactionText(text);
+      }
+      List<String> hash = config.getList(p + "hash");
+      String secret = config.getString(p + "hash.secret");
+      if (!hash.isEmpty()) {
+        if (secret == null) {
+          throw new ConfigurationException(
+              p + "hash is set but " + p + "hash.secret is not: hashing needs a secret");
+        }
+        policy.hashKeys(secret.getBytes(StandardCharsets.UTF_8), hash);
+      }
+      Integer max = config.getInt(p + "max.value.length");
+      if (max != null) {
+        policy.setMaxValueLength(max);
+      }
+      String name = config.getString(p + "span.name.pattern");
+      if (name != null) {
+        policy.setSpanNameRule(name, config.getString(p + "span.name.replacement", ""));
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ConfigurationException("Invalid " + p + "* configuration: " + e.getMessage(), e);
+    }
+    return policy.build();
   }
 
   private static void duration(ConfigProperties config, String name, Consumer<Duration> setter) {

@@ -43,8 +43,13 @@ import java.util.logging.Logger;
  *
  * A SPANS frame is acknowledged only after every sink accepted it (at-least-once end to end).
  * Resends of an acknowledged batch (same session id and sequence) are acknowledged again without
- * reaching the sinks. If a sink fails, the guest gets {@code ERROR(SINK_UNAVAILABLE)} for that
- * sequence and resends it; the receiver does not retry on its own.
+ * reaching the sinks, and so are resends of a batch still in the sinks on an earlier connection of
+ * the same session: they wait for that first delivery instead (effectively once). If a sink fails,
+ * the guest gets {@code ERROR(SINK_UNAVAILABLE)} for that sequence and resends it; the receiver
+ * does not retry on its own. If a sink refuses a batch for good (its result fails with a {@link
+ * dev.spantransport.sink.BatchRejectedException}), the guest gets {@code ERROR(BATCH_REJECTED)},
+ * the batch is counted as rejected ({@code reason=sink_rejected}) and acknowledged past, and the
+ * batches behind it flow on. A PING is answered even while a connection's window is full.
  *
  * <h2>Guest identity</h2>
  *

@@ -279,8 +279,9 @@ class VsockSpanExporterTest {
     Thread sender = exporter.sender().thread();
     assertTrue(sender.isAlive());
 
-    CompletableResultCode result = exporter.shutdown();
+    CompletableResultCode result = exporter.shutdown().join(30, TimeUnit.SECONDS);
 
+    assertTrue(result.isDone());
     assertFalse(result.isSuccess());
     assertFalse(sender.isAlive(), "sender thread must be gone after shutdown");
     assertEquals(4, exporter.metrics().dropped(DropReason.SHUTDOWN));
@@ -292,7 +293,7 @@ class VsockSpanExporterTest {
     VsockSpanExporter exporter = exporter(builder());
     exporter.export(spans("a", 2));
 
-    assertTrue(exporter.shutdown().isSuccess());
+    assertTrue(exporter.shutdown().join(30, TimeUnit.SECONDS).isSuccess());
 
     assertEquals(List.of("a-0", "a-1"), names(host.take().payload()));
     assertFalse(exporter.sender().thread().isAlive());
@@ -302,12 +303,30 @@ class VsockSpanExporterTest {
   @Test
   void callsAfterShutdownFailFastAndSecondShutdownSucceeds() {
     VsockSpanExporter exporter = exporter(builder().setTimeout(Duration.ofMillis(100)));
-    exporter.shutdown();
+    CompletableResultCode shutdown = exporter.shutdown();
 
     assertFalse(exporter.export(spans("late", 1)).isSuccess());
     assertFalse(exporter.flush().isSuccess());
     assertTrue(exporter.shutdown().isSuccess());
+    assertTrue(shutdown.join(30, TimeUnit.SECONDS).isDone());
     assertEquals(0, exporter.metrics().exported());
+  }
+
+  @Test
+  void shutdownReturnsAPendingResultAtOnceWhileTheHostIsSlow() throws Exception {
+    FakeHost host = host();
+    host.ack = false;
+    VsockSpanExporter exporter = exporter(builder().setTimeout(Duration.ofSeconds(30)));
+    exporter.export(spans("a", 1));
+    host.take();
+
+    CompletableResultCode result = exporter.shutdown();
+
+    assertFalse(result.isDone(), "shutdown must not wait for the host on the caller's thread");
+    byte[] ack = new byte[64];
+    host.send(ack, dev.spantransport.wire.FrameWriter.writeAck(ack, 0, 1));
+    assertTrue(result.join(30, TimeUnit.SECONDS).isSuccess());
+    assertFalse(exporter.sender().thread().isAlive());
   }
 
   @Test

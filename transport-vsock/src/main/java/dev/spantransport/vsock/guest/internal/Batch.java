@@ -31,6 +31,9 @@ final class Batch {
   /** The host rejected this batch for good; its ack counts it as dropped, not acked. */
   boolean rejected;
 
+  /** Why the host rejected it, when {@link #rejected}. */
+  ExporterMetrics.DropReason rejectReason;
+
   /** How many times the frame was handed to a connection. */
   int sends;
 

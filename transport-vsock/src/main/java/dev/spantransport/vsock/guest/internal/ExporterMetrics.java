@@ -1,5 +1,6 @@
 package dev.spantransport.vsock.guest.internal;
 
+import dev.spantransport.vsock.guest.ExporterState;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.LongCounter;
@@ -28,10 +29,16 @@ public final class ExporterMetrics {
     TOO_LARGE("too_large"),
     /** The host rejected the batch for good (malformed payload, too many spans). */
     REJECTED("rejected"),
+    /** A sink on the host refused the batch for good (BATCH_REJECTED, e.g. HTTP 400 or 413). */
+    SINK_REJECTED("sink_rejected"),
+    /** The batch was sent the maximum number of times without being acknowledged. */
+    RESEND_LIMIT("resend_limit"),
     /** The encoder failed on the batch. */
     ENCODE_FAILED("encode_failed"),
     /** The exporter shut down before the host acknowledged the batch. */
-    SHUTDOWN("shutdown");
+    SHUTDOWN("shutdown"),
+    /** The exporter was built disabled: nothing leaves the guest. */
+    DISABLED("disabled");
 
     final String value;
 
@@ -41,6 +48,8 @@ public final class ExporterMetrics {
   }
 
   private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
+  private static final AttributeKey<String> STATE = AttributeKey.stringKey("state");
+  private static final ExporterState[] STATES = ExporterState.values();
   private static final String SCOPE = "dev.spantransport.vsock.guest";
 
   private final AtomicLong exported = new AtomicLong();
@@ -54,6 +63,7 @@ public final class ExporterMetrics {
   private final Supplier<MeterProvider> meterProvider;
   private final LongSupplier inflightSpans;
   private final LongSupplier inflightBytes;
+  private volatile Supplier<ExporterState> state = () -> null;
   private volatile Instruments instruments; // null until the supplier returned a provider
 
   /**
@@ -74,6 +84,19 @@ public final class ExporterMetrics {
     this.inflightBytes = inflightBytes;
   }
 
+  /**
+   * Sets where the {@code spantransport.exporter.state} gauge reads the exporter's state: 1 for the
+   * current state, 0 for the others, one series per state.
+   */
+  public void setStateSource(Supplier<ExporterState> state) {
+    this.state = state;
+  }
+
+  /** Records that the exporter changed state, so the state gauge exists from the first change. */
+  public void stateChanged() {
+    instruments();
+  }
+
   /** Returns the instruments, creating them once a provider is available; null until then. */
   private Instruments instruments() {
     Instruments i = instruments;
@@ -86,7 +109,8 @@ public final class ExporterMetrics {
     }
     synchronized (this) {
       if (instruments == null) {
-        instruments = new Instruments(provider.get(SCOPE), inflightSpans, inflightBytes);
+        instruments =
+            new Instruments(provider.get(SCOPE), inflightSpans, inflightBytes, () -> state.get());
       }
       return instruments;
     }
@@ -101,7 +125,17 @@ public final class ExporterMetrics {
     final LongCounter bytesCounter;
     final LongCounter reconnectsCounter;
 
-    Instruments(Meter meter, LongSupplier inflightSpans, LongSupplier inflightBytes) {
+    final Attributes[] stateAttributes = new Attributes[STATES.length];
+
+    Instruments(
+        Meter meter,
+        LongSupplier inflightSpans,
+        LongSupplier inflightBytes,
+        Supplier<ExporterState> state) {
+      for (ExporterState s : STATES) {
+        stateAttributes[s.ordinal()] =
+            Attributes.of(STATE, s.name().toLowerCase(java.util.Locale.ROOT));
+      }
       exportedCounter =
           meter
               .counterBuilder("spantransport.exporter.spans.exported")
@@ -150,6 +184,21 @@ public final class ExporterMetrics {
           .setDescription("Bytes in the in-flight window, not yet acknowledged")
           .setUnit("By")
           .buildWithCallback(m -> m.record(inflightBytes.getAsLong()));
+      meter
+          .gaugeBuilder("spantransport.exporter.state")
+          .ofLongs()
+          .setDescription("The exporter's state: 1 for the current one, 0 for the others")
+          .setUnit("1")
+          .buildWithCallback(
+              m -> {
+                ExporterState current = state.get();
+                if (current == null) {
+                  return;
+                }
+                for (int i = 0; i < STATES.length; i++) {
+                  m.record(current.ordinal() == i ? 1 : 0, stateAttributes[i]);
+                }
+              });
     }
   }
 
@@ -193,7 +242,8 @@ public final class ExporterMetrics {
     }
   }
 
-  void dropped(DropReason reason, int spans) {
+  /** Counts {@code spans} dropped for {@code reason}. */
+  public void dropped(DropReason reason, int spans) {
     dropped[reason.ordinal()].addAndGet(spans);
     Instruments i = instruments();
     if (i != null) {

@@ -25,6 +25,7 @@ public final class InflightWindow {
   private final long maxBytes;
   private final FullBufferPolicy policy;
   private ExporterMetrics metrics;
+  private int maxResends = Integer.MAX_VALUE;
 
   // ring of batches in sequence order: ring[(head + i) % ring.length], i < size
   private final Batch[] ring;
@@ -36,6 +37,7 @@ public final class InflightWindow {
   private long retainedCapacity;
   private long nextSequence = 1;
   private boolean closed;
+  private boolean overflowed; // a batch found the window full since the host last retired one
   private final List<Flush> flushes = new ArrayList<>();
 
   private static final class Flush {
@@ -65,6 +67,14 @@ public final class InflightWindow {
     this.metrics = metrics;
   }
 
+  /**
+   * Sets how many times a batch may be sent again after its first send before it is given up
+   * (dropped, counted as {@code resend_limit}); called once, before use.
+   */
+  public synchronized void setMaxResends(int maxResends) {
+    this.maxResends = maxResends;
+  }
+
   /** Returns the largest frame the window can hold. */
   public long maxBytes() {
     return maxBytes;
@@ -86,6 +96,7 @@ public final class InflightWindow {
       return null;
     }
     if (size == maxBatches || bytesInWindow + frameLength > maxBytes) {
+      overflowed = true;
       if (policy == FullBufferPolicy.DROP_NEWEST) {
         metrics.dropped(DropReason.BUFFER_FULL, spanCount);
         return null;
@@ -116,6 +127,7 @@ public final class InflightWindow {
     batch.frameLength = frameLength;
     batch.ready = false;
     batch.rejected = false;
+    batch.rejectReason = null;
     batch.writing = false;
     batch.sends = 0;
     batch.inWindow = true;
@@ -160,7 +172,8 @@ public final class InflightWindow {
   /**
    * Returns the first published batch with a sequence above {@code lastSent}, marked as being
    * written, or null. Batches larger than {@code maxPayload} or with more spans than {@code
-   * maxSpans} are dropped on the way (counted).
+   * maxSpans}, and batches already sent once plus the maximum resends, are dropped on the way
+   * (counted).
    */
   synchronized Batch nextAfter(long lastSent, int maxPayload, int maxSpans) {
     while (true) {
@@ -176,6 +189,12 @@ public final class InflightWindow {
           || batch.spanCount > maxSpans) {
         removeAt(i);
         metrics.dropped(DropReason.TOO_LARGE, batch.spanCount);
+        completeFlushes();
+        continue;
+      }
+      if (batch.sends > maxResends) {
+        removeAt(i);
+        metrics.dropped(DropReason.RESEND_LIMIT, batch.spanCount);
         completeFlushes();
         continue;
       }
@@ -205,7 +224,7 @@ public final class InflightWindow {
     while (size > 0 && ring[head].sequence <= sequence && ring[head].ready) {
       Batch batch = ring[head];
       if (batch.rejected) {
-        metrics.dropped(DropReason.REJECTED, batch.spanCount);
+        metrics.dropped(batch.rejectReason, batch.spanCount);
       } else {
         metrics.acked(batch.spanCount);
       }
@@ -213,15 +232,26 @@ public final class InflightWindow {
       any = true;
     }
     if (any) {
+      overflowed = false;
       completeFlushes();
     }
   }
 
-  /** Marks batch {@code sequence} as rejected by the host for good. */
-  synchronized void reject(long sequence) {
+  /**
+   * Returns whether a batch found the window full since the host last retired one: the host is
+   * acknowledging more slowly than spans are exported.
+   */
+  public synchronized boolean overflowed() {
+    return overflowed;
+  }
+
+  /** Marks batch {@code sequence} as rejected by the host for good, for {@code reason}. */
+  synchronized void reject(long sequence, DropReason reason) {
     int i = indexOf(sequence);
     if (i >= 0) {
-      ring[(head + i) % ring.length].rejected = true;
+      Batch batch = ring[(head + i) % ring.length];
+      batch.rejected = true;
+      batch.rejectReason = reason;
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.spantransport.vsock.guest.internal;
 
+import dev.spantransport.vsock.guest.ExporterState;
 import dev.spantransport.wire.ClientHello;
 import dev.spantransport.wire.ErrorCode;
 import dev.spantransport.wire.ErrorFrame;
@@ -61,6 +62,8 @@ public final class Sender implements Runnable, FrameHandler {
   private volatile int maxPayloadHint = FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH;
   private volatile int maxSpansHint = FrameDescriptor.DEFAULT_MAX_SPANS_PER_FRAME;
   private volatile boolean connected;
+  private volatile ExporterState health = ExporterState.CONNECTING;
+  private final Object stateMonitor = new Object();
 
   // connection state: sender thread only
   private SocketChannel channel;
@@ -89,8 +92,6 @@ public final class Sender implements Runnable, FrameHandler {
   private boolean closeMaxBackoff;
   private long nextAttemptNanos;
   private boolean everConnected;
-  private boolean warnedUnreachable;
-  private boolean outage;
 
   /** Creates the sender; {@link #start()} starts its thread. */
   public Sender(
@@ -135,6 +136,100 @@ public final class Sender implements Runnable, FrameHandler {
   /** Returns whether a connection has completed its handshake and is usable now. */
   public boolean isConnected() {
     return connected;
+  }
+
+  /** Returns what the exporter is doing now. */
+  public ExporterState state() {
+    return health;
+  }
+
+  /**
+   * Waits until a host has answered the handshake, at most {@code timeout}; returns whether one
+   * did.
+   */
+  public boolean awaitConnected(long timeout, TimeUnit unit) throws InterruptedException {
+    long deadline = System.nanoTime() + unit.toNanos(timeout);
+    synchronized (stateMonitor) {
+      while (!connected) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || health == ExporterState.SHUT_DOWN) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(stateMonitor, left);
+      }
+      return true;
+    }
+  }
+
+  /** Records that the exporter is shutting down; no other state follows. */
+  public void markShutDown() {
+    transition(ExporterState.SHUT_DOWN, null);
+  }
+
+  /**
+   * Moves to {@code next} and, if that is a change, logs it once: a warning when spans are at risk
+   * (no host, connection lost, window overflowing), info when they flow again.
+   */
+  private void transition(ExporterState next, String detail) {
+    if (health == next) {
+      return;
+    }
+    metrics.stateChanged(); // the state gauge exists before anyone can see the new state
+    ExporterState previous;
+    synchronized (stateMonitor) {
+      previous = health;
+      if (previous == next || previous == ExporterState.SHUT_DOWN) {
+        return;
+      }
+      health = next;
+      stateMonitor.notifyAll();
+    }
+    switch (next) {
+      case NO_HOST:
+        logger.log(
+            Level.WARNING,
+            "span-transport host is not reachable at "
+                + endpoint
+                + " ("
+                + detail
+                + "); spans are kept in the in-flight window until it is full"
+                + " and the exporter keeps retrying in the background");
+        break;
+      case CONNECTING:
+        if (previous == ExporterState.CONNECTED || previous == ExporterState.BACKPRESSURED) {
+          logger.log(
+              Level.WARNING,
+              "span-transport lost its connection to "
+                  + endpoint
+                  + " ("
+                  + detail
+                  + "); "
+                  + window.spans()
+                  + " unacknowledged spans will be resent after reconnecting");
+        }
+        break;
+      case CONNECTED:
+        if (previous == ExporterState.BACKPRESSURED) {
+          logger.log(
+              Level.INFO,
+              "span-transport host at " + endpoint + " is keeping up again; no more drops");
+        } else if (previous == ExporterState.NO_HOST || everConnected) {
+          logger.log(Level.INFO, "span-transport host at " + endpoint + " is reachable again");
+        } else {
+          logger.log(Level.FINE, "span-transport connected to " + endpoint);
+        }
+        break;
+      case BACKPRESSURED:
+        logger.log(
+            Level.WARNING,
+            "span-transport in-flight window is full: the host at "
+                + endpoint
+                + " acknowledges more slowly than spans are exported; spans are dropped"
+                + " (counted) until it catches up");
+        break;
+      default:
+        logger.log(Level.FINE, "span-transport exporter for " + endpoint + " is " + next);
+    }
   }
 
   /** Returns the largest payload the host accepts, as of the last handshake. */
@@ -190,6 +285,10 @@ public final class Sender implements Runnable, FrameHandler {
           connect();
         } else {
           step(now, flushDeadline);
+          if (connected) {
+            transition(
+                window.overflowed() ? ExporterState.BACKPRESSURED : ExporterState.CONNECTED, null);
+          }
         }
       }
     } catch (RuntimeException | Error e) {
@@ -214,16 +313,8 @@ public final class Sender implements Runnable, FrameHandler {
       if (stopping) {
         return;
       }
-      if (!everConnected && !warnedUnreachable) {
-        warnedUnreachable = true;
-        logger.log(
-            Level.WARNING,
-            "span-transport host is not reachable at "
-                + endpoint
-                + " ("
-                + e
-                + "); spans are kept in the in-flight window until it is full"
-                + " and the exporter keeps retrying in the background");
+      if (health != ExporterState.NO_HOST) {
+        transition(ExporterState.NO_HOST, e.toString());
       } else if (logger.isLoggable(Level.FINE)) {
         logger.log(Level.FINE, "span-transport connect to " + endpoint + " failed: " + e);
       }
@@ -403,12 +494,9 @@ public final class Sender implements Runnable, FrameHandler {
     if (everConnected) {
       metrics.reconnected();
     }
-    if (outage || warnedUnreachable && !everConnected) {
-      logger.log(Level.INFO, "span-transport host at " + endpoint + " is reachable again");
-    }
-    everConnected = true;
-    outage = false;
     connected = true;
+    transition(ExporterState.CONNECTED, null);
+    everConnected = true;
   }
 
   private void onAck(long sequence) {
@@ -455,8 +543,16 @@ public final class Sender implements Runnable, FrameHandler {
             + ": "
             + error.message();
     if (!error.fatal()
-        && (code == ErrorCode.MALFORMED_PAYLOAD || code == ErrorCode.TOO_MANY_SPANS)) {
-      window.reject(sequence);
+        && (code == ErrorCode.MALFORMED_PAYLOAD
+            || code == ErrorCode.TOO_MANY_SPANS
+            || code == ErrorCode.BATCH_REJECTED)) {
+      // Rejected for good (by the host, or by a sink for BATCH_REJECTED): the host's next ACK
+      // covers the batch, which is counted as dropped then.
+      window.reject(
+          sequence,
+          code == ErrorCode.BATCH_REJECTED
+              ? ExporterMetrics.DropReason.SINK_REJECTED
+              : ExporterMetrics.DropReason.REJECTED);
       throttled.log(Level.WARNING, text + "; the batch is dropped");
       return;
     }
@@ -563,18 +659,12 @@ public final class Sender implements Runnable, FrameHandler {
         backoff.maxOut();
       }
       nextAttemptNanos = System.nanoTime() + backoff.nextDelayNanos();
-      if (wasReady && !outage) {
-        outage = true;
-        throttled.log(
-            Level.WARNING,
-            "span-transport lost its connection to "
-                + endpoint
-                + " ("
-                + reason
-                + "); "
-                + window.spans()
-                + " unacknowledged spans will be resent after reconnecting");
-      } else if (logger.isLoggable(Level.FINE)) {
+      if (wasReady) {
+        transition(ExporterState.CONNECTING, reason);
+      } else if (health != ExporterState.NO_HOST) {
+        transition(ExporterState.NO_HOST, reason);
+      }
+      if (logger.isLoggable(Level.FINE)) {
         logger.log(Level.FINE, "span-transport connection to " + endpoint + " closed: " + reason);
       }
     }

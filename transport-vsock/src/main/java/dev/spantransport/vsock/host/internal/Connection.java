@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.List;
 import java.util.logging.Level;
 
 /**
@@ -33,8 +34,19 @@ import java.util.logging.Level;
  * <h2>Backpressure</h2>
  *
  * At most {@code window} batches are in the sinks per connection. When they are, the connection
- * stops reading; bytes then wait in the kernel's socket buffer, and the guest's own window stops
- * it.
+ * goes on reading control frames (so a PING is answered and a hang-up is seen), but parks the first
+ * SPANS frame that does not fit: it stays in the read buffer, unconsumed, and reading stops until a
+ * slot frees; bytes then wait in the kernel's socket buffer, and the guest's own window stops it.
+ *
+ * <h2>Delivery across connections</h2>
+ *
+ * Every SPANS frame is claimed in its {@link SessionTable.Session} before it reaches the sinks. A
+ * batch the session already has in the sinks on another connection (the guest gave up on that one
+ * and resent) is not dispatched again: its slot waits for the other one's outcome. A batch already
+ * settled is counted done without the sinks. A connection that closes with batches in the sinks
+ * still records their outcome in the session, which is what the guest's next connection acks. After
+ * SINK_UNAVAILABLE the connection frees every settled slot from the refused batch on, so its window
+ * never stays full and it keeps reading until the guest's end of stream.
  *
  * <h2>Hang-up</h2>
  *
@@ -68,7 +80,7 @@ final class Connection implements FrameHandler {
   private final Attributes identity;
   final Attributes guest;
   final String label;
-  private final FrameReader reader;
+  private FrameReader reader;
   private final int baseSize;
   private ByteBuffer in;
   private final ByteBuffer out;
@@ -84,10 +96,14 @@ final class Connection implements FrameHandler {
   private int interest = -1;
 
   private SessionTable.Session session;
+  private boolean sessionHeld;
   private String sessionHex = "";
   private long lastSequence;
   private long pendingAck = -1;
   private boolean sinkRefused;
+  private long refusedFrom = Long.MAX_VALUE; // first sequence a sink could not take, once refused
+  private boolean parked; // a SPANS frame that did not fit waits unconsumed at parkedAt
+  private int parkedAt;
   private Slot[] slots;
   private int head;
   private int count;
@@ -166,19 +182,7 @@ final class Connection implements FrameHandler {
         detect();
       }
       if (state == HANDSHAKE || state == OPEN) {
-        in.flip();
-        try {
-          reader.read(in, this);
-          in.compact();
-        } catch (FrameException e) {
-          in.clear();
-          int code = Wire.errorCodeOf(e);
-          fail(
-              code,
-              0,
-              code == Wire.FRAME_TOO_LARGE ? "frame_too_large" : "malformed_frame",
-              e.getMessage());
-        }
+        processBuffered();
       } else if (state == LEGACY) {
         readLegacy();
       }
@@ -188,6 +192,48 @@ final class Connection implements FrameHandler {
       copyCredit = 0;
       updateInterest();
     }
+  }
+
+  /**
+   * Handles every complete frame in the read buffer, up to a SPANS frame that does not fit now:
+   * that one is parked, left unconsumed for when a slot or memory frees, and so is everything after
+   * it.
+   */
+  private void processBuffered() {
+    in.flip();
+    try {
+      reader.read(in, this);
+      if (parked) {
+        in.position(parkedAt);
+        // The reader went past the parked frame; a fresh one starts again at its header.
+        reader = new FrameReader(config.maxFrameLength());
+      }
+      in.compact();
+    } catch (FrameException e) {
+      in.clear();
+      int code = Wire.errorCodeOf(e);
+      fail(
+          code,
+          0,
+          code == Wire.FRAME_TOO_LARGE ? "frame_too_large" : "malformed_frame",
+          e.getMessage());
+    } catch (IOException e) {
+      in.clear();
+      closeNow(Level.FINE, null, "I/O error: " + e.getMessage());
+    }
+  }
+
+  /** Reads a parked SPANS frame again, and what followed it, once a slot or memory freed. */
+  private void resumeParked() {
+    if (parked && state == OPEN && !draining) {
+      parked = false;
+      processBuffered();
+    }
+  }
+
+  private void park(int payloadOffset) {
+    parked = true;
+    parkedAt = payloadOffset - Wire.HEADER_LENGTH - in.arrayOffset();
   }
 
   /**
@@ -264,6 +310,9 @@ final class Connection implements FrameHandler {
 
   @Override
   public void onFrame(int type, long sequence, byte[] buffer, int offset, int length) {
+    if (parked) {
+      return; // read again from the parked frame on
+    }
     if (state == HANDSHAKE) {
       if (type != FrameType.CLIENT_HELLO) {
         fail(
@@ -333,6 +382,7 @@ final class Connection implements FrameHandler {
       return;
     }
     session = context.sessions.open(Wire.sessionHigh(hello), Wire.sessionLow(hello));
+    sessionHeld = true;
     sessionHex = session.hex();
     long acked = session.acked();
     lastSequence = acked;
@@ -382,18 +432,12 @@ final class Connection implements FrameHandler {
       return;
     }
     if (count >= config.window()) {
-      fail(
-          Wire.PROTOCOL_VIOLATION,
-          sequence,
-          "window_exceeded",
-          "more than window " + config.window() + " un-acked SPANS frames");
+      park(offset); // every slot is taken: wait for one, without consuming the frame
       return;
     }
     int spans;
-    byte[] sanitized;
     try {
       spans = payloads.countSpans(buffer, offset, length);
-      sanitized = payloads.sanitize(buffer, offset, length, sequence);
     } catch (MalformedPayloadException | RuntimeException e) {
       rejectBatch(
           sequence,
@@ -410,16 +454,83 @@ final class Connection implements FrameHandler {
           "spans per frame must be at most " + config.maxSpansPerFrame() + ": " + spans);
       return;
     }
-    Slot slot = newSlot(sequence);
-    lastSequence = sequence;
-    if (sanitized != null) {
-      // Every sink gets the sanitized copy instead of the guest's bytes.
-      context.budget.forceReserve(sanitized.length);
-      slot.payload = sanitized;
-      dispatchPrepared(slot, sequence, spans, sanitized.length);
+    byte[] copy = copyBuffer(length);
+    if (copy == null) {
+      park(offset);
+      waitForMemory();
       return;
     }
-    dispatch(slot, sequence, spans, buffer, offset, length);
+    Slot slot = newSlot(sequence);
+    lastSequence = sequence;
+    // Reset before the claim: once it is claimed as a waiter, another loop may set its outcome.
+    slot.waiting = false;
+    slot.failed = false;
+    slot.refused = false;
+    slot.refusal = null;
+    switch (session.claim(sequence, slot)) {
+      case SessionTable.Session.DISPATCH:
+        byte[] sanitized = payloads.sanitize(buffer, offset, length, sequence);
+        if (sanitized != null) {
+          // Every sink gets the sanitized payload instead of the guest's bytes.
+          giveBack(copy);
+          context.budget.forceReserve(sanitized.length);
+          slot.payload = sanitized;
+          dispatchPrepared(slot, sequence, spans, sanitized.length);
+          return;
+        }
+        System.arraycopy(buffer, offset, copy, 0, length);
+        slot.payload = copy;
+        dispatchPrepared(slot, sequence, spans, length);
+        return;
+      case SessionTable.Session.WAIT:
+        giveBack(copy);
+        context.metrics.duplicate(guest); // in the sinks on an earlier connection of the session
+        slot.state = Slot.PENDING;
+        slot.waiting = true;
+        return;
+      case SessionTable.Session.REFUSED_BEFORE:
+        giveBack(copy);
+        context.metrics.duplicate(guest);
+        slot.state = Slot.REJECTED;
+        queueError(
+            Wire.BATCH_REJECTED, sequence, false, "a sink refused the batch for good before");
+        advanceAck();
+        markDirty();
+        return;
+      default:
+        giveBack(copy);
+        context.metrics.duplicate(guest); // settled on an earlier connection, not yet acked
+        slot.state = Slot.SKIPPED;
+        advanceAck();
+        markDirty();
+    }
+  }
+
+  /**
+   * Returns an array of at least {@code length} bytes for a payload copy, accounted in the memory
+   * budget (the spare buffer, the credit reserved before this read, or a fresh reservation), or
+   * null if the budget cannot cover it now.
+   */
+  private byte[] copyBuffer(int length) {
+    if (spare != null && spare.length >= length) {
+      byte[] payload = spare;
+      spare = null;
+      return payload;
+    }
+    if (copyCredit >= length) {
+      copyCredit -= length; // covered by the credit reserved before this read
+      return new byte[length];
+    }
+    return context.budget.tryReserve(length) ? new byte[length] : null;
+  }
+
+  /** Returns a copy buffer that was not needed, as {@link #releasePayload} would. */
+  private void giveBack(byte[] payload) {
+    if (spare == null && state != CLOSED && payload.length <= baseSize) {
+      spare = payload;
+    } else {
+      context.budget.release(payload.length);
+    }
   }
 
   /**
@@ -554,27 +665,14 @@ final class Connection implements FrameHandler {
     return slot;
   }
 
-  private void dispatch(
-      Slot slot, long sequence, int spans, byte[] buffer, int offset, int length) {
-    byte[] payload;
-    if (spare != null && spare.length >= length) {
-      payload = spare;
-      spare = null;
-    } else {
-      // Covered by the credit reserved before this read: copies never exceed the bytes read.
-      copyCredit -= length;
-      payload = new byte[length];
-    }
-    System.arraycopy(buffer, offset, payload, 0, length);
-    slot.payload = payload;
-    dispatchPrepared(slot, sequence, spans, length);
-  }
-
   private void dispatchPrepared(Slot slot, long sequence, int spans, int length) {
     slot.length = length;
     slot.spanCount = spans;
     slot.state = Slot.PENDING;
     slot.failed = false;
+    slot.refused = false;
+    slot.refusal = null;
+    slot.waiting = false;
     slot.startNanos = System.nanoTime();
     slot.batch.wrap(peer, identity, sessionHex, sequence, spans, slot.payload, 0, length);
     context.metrics.batchReceived(guest, spans);
@@ -596,36 +694,91 @@ final class Connection implements FrameHandler {
     }
   }
 
-  /** Called on the loop thread when every sink finished with {@code slot}. */
+  /**
+   * Called on the loop thread when every sink finished with {@code slot}, or, for a waiting slot,
+   * when the slot it waited for did. Runs after this connection closed too: the outcome still
+   * counts for the session.
+   */
   void onSlotDone(Slot slot) {
-    context.metrics.sinkDuration(guest, System.nanoTime() - slot.startNanos);
-    for (int i = 0; i < slot.results.length; i++) {
-      slot.results[i] = null;
-    }
-    releasePayload(slot);
-    if (state == CLOSED) {
-      return;
+    boolean waited = slot.waiting;
+    slot.waiting = false;
+    if (!waited) {
+      context.metrics.sinkDuration(guest, System.nanoTime() - slot.startNanos);
+      for (int i = 0; i < slot.results.length; i++) {
+        slot.results[i] = null;
+      }
+      releasePayload(slot);
     }
     boolean legacy = session == null;
-    if (slot.failed) {
-      context.metrics.rejected(guest, "sink_unavailable");
+    int outcome =
+        slot.refused
+            ? SessionTable.Session.REFUSED
+            : slot.failed ? SessionTable.Session.RETRY : SessionTable.Session.DELIVERED;
+    if (!waited && !legacy) {
+      List<Slot> waiting = session.finish(slot.sequence, outcome);
+      if (waiting != null) {
+        for (Slot w : waiting) {
+          w.refusal = slot.refusal;
+          w.refused = slot.refused;
+          w.failed = slot.failed;
+          w.connection.loop.completed(w);
+        }
+      }
+    }
+    boolean open = state != CLOSED;
+    if (outcome == SessionTable.Session.REFUSED) {
+      if (!waited) {
+        context.metrics.rejected(guest, "sink_rejected");
+        context.connectionLog.log(
+            Level.WARNING,
+            "a sink refused batch "
+                + slot.sequence
+                + " from "
+                + label
+                + " for good, dropping it: "
+                + slot.refusal);
+      }
+      slot.state = legacy ? Slot.SUCCEEDED : Slot.REJECTED;
+      if (open && !legacy) {
+        queueError(
+            Wire.BATCH_REJECTED,
+            slot.sequence,
+            false,
+            "a sink refused the batch for good: " + slot.refusal);
+      }
+    } else if (outcome == SessionTable.Session.RETRY) {
+      if (!waited) {
+        context.metrics.rejected(guest, "sink_unavailable");
+      }
       if (legacy) {
         slot.state = Slot.SUCCEEDED; // no acks in the legacy protocol: the batch is dropped
       } else {
         slot.state = Slot.FAILED;
+        refusedFrom = Math.min(refusedFrom, slot.sequence);
+        if (!sinkRefused && open) {
+          queueError(
+              Wire.SINK_UNAVAILABLE,
+              slot.sequence,
+              false,
+              "a sink refused the batch; resend it later");
+        }
         sinkRefused = true;
-        queueError(
-            Wire.SINK_UNAVAILABLE,
-            slot.sequence,
-            false,
-            "a sink refused the batch; resend it later");
       }
     } else {
-      slot.state = Slot.SUCCEEDED;
+      slot.state = waited ? Slot.SKIPPED : Slot.SUCCEEDED;
     }
     advanceAck();
+    if (!open) {
+      if (!hasPendingSlots()) {
+        releaseSession();
+      }
+      return;
+    }
     if (state == LEGACY && in.position() >= LEGACY_HEADER && count < config.window()) {
       readLegacy(); // frames left waiting while the window was full
+    }
+    if (count < config.window()) {
+      resumeParked();
     }
     if (hungUp) {
       readAfterHangUp(); // no selector event will come for the rest
@@ -638,8 +791,7 @@ final class Connection implements FrameHandler {
   private void advanceAck() {
     long ack = -1;
     long acked = 0;
-    while (count > 0
-        && (slots[head].state == Slot.SUCCEEDED || slots[head].state == Slot.REJECTED)) {
+    while (count > 0 && isSettled(slots[head]) && slots[head].sequence < refusedFrom) {
       Slot s = slots[head];
       ack = s.sequence;
       if (s.state == Slot.SUCCEEDED) {
@@ -654,6 +806,36 @@ final class Connection implements FrameHandler {
       context.metrics.acked(guest, acked);
       queueAck(ack);
     }
+    if (sinkRefused) {
+      freeRefusedSlots();
+    }
+  }
+
+  private static boolean isSettled(Slot s) {
+    return s.state == Slot.SUCCEEDED || s.state == Slot.REJECTED || s.state == Slot.SKIPPED;
+  }
+
+  /**
+   * After SINK_UNAVAILABLE nothing from the refused batch on is acked on this connection
+   * (PROTOCOL.md section 6); the session keeps what those batches' sinks said. Their slots would
+   * only hold the window, so every one not still in the sinks is freed; the others keep their
+   * order.
+   */
+  private void freeRefusedSlots() {
+    int kept = 0;
+    for (int i = 0; i < count; i++) {
+      int at = (head + i) % slots.length;
+      Slot s = slots[at];
+      if (s.state == Slot.PENDING || s.sequence < refusedFrom) {
+        int to = (head + kept) % slots.length;
+        slots[at] = slots[to];
+        slots[to] = s;
+        kept++;
+      } else {
+        s.state = Slot.FREE;
+      }
+    }
+    count = kept;
   }
 
   private void releasePayload(Slot slot) {
@@ -872,8 +1054,8 @@ final class Connection implements FrameHandler {
       return;
     }
     state = CLOSED;
-    if (session != null) {
-      context.sessions.release(session); // no acks after this: completions find the state CLOSED
+    if (!hasPendingSlots()) {
+      releaseSession(); // else when the last batch in the sinks finishes: its outcome still counts
     }
     if (key != null) {
       key.cancel();
@@ -899,6 +1081,13 @@ final class Connection implements FrameHandler {
     loop.removed(this);
   }
 
+  private void releaseSession() {
+    if (sessionHeld) {
+      sessionHeld = false;
+      context.sessions.release(session);
+    }
+  }
+
   boolean isClosed() {
     return state == CLOSED;
   }
@@ -906,10 +1095,19 @@ final class Connection implements FrameHandler {
   // ---------------------------------------------------------------- interest
 
   private boolean wantsRead() {
-    return (state == DETECT || state == HANDSHAKE || state == OPEN || state == LEGACY)
-        && !draining
-        && !memoryWait
-        && count < config.window();
+    if (draining || memoryWait) {
+      return false;
+    }
+    switch (state) {
+      case OPEN:
+        return !parked; // control frames are read under a full window; SPANS frames park
+      case DETECT:
+      case HANDSHAKE:
+      case LEGACY:
+        return count < config.window();
+      default:
+        return false;
+    }
   }
 
   private void waitForMemory() {
@@ -924,6 +1122,9 @@ final class Connection implements FrameHandler {
   /** Called by the loop when memory was released: try reading again. */
   void memoryAvailable() {
     memoryWait = false;
+    if (count < config.window()) {
+      resumeParked();
+    }
     if (hungUp) {
       readAfterHangUp();
     } else {

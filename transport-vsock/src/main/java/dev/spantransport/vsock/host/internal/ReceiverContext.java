@@ -36,7 +36,8 @@ public final class ReceiverContext {
     this.config = config;
     this.sinks = config.sinks().toArray(new SpanSink[0]);
     this.budget = new MemoryBudget(config.receiveBufferBudget());
-    this.sessions = new SessionTable(config.sessionTableSize());
+    // Settled sequences a session needs: the batches of one window after a refused one, twice.
+    this.sessions = new SessionTable(config.sessionTableSize(), 2 * config.window());
     this.payloadLimits = PayloadLimits.of(config.spanLimits());
     MeterProvider provider = config.meterProvider();
     this.metrics = new ReceiverMetrics(provider == null ? MeterProvider.noop() : provider);

@@ -1,5 +1,6 @@
 package dev.spantransport.vsock.host.internal;
 
+import dev.spantransport.sink.BatchRejectedException;
 import dev.spantransport.sink.SpanBatch;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,16 +19,37 @@ final class Slot {
   static final int SUCCEEDED = 2;
   static final int FAILED = 3;
 
-  /** Rejected for good without reaching the sinks (MALFORMED_PAYLOAD, TOO_MANY_SPANS): done. */
+  /**
+   * Rejected for good (MALFORMED_PAYLOAD, TOO_MANY_SPANS without reaching the sinks; BATCH_REJECTED
+   * when a sink refused it for good): done.
+   */
   static final int REJECTED = 4;
+
+  /** Settled on another slot of the session (delivered there, or before): done, not delivered. */
+  static final int SKIPPED = 5;
 
   final Connection connection;
   final SpanBatch batch = new SpanBatch();
   final CompletableResultCode[] results;
   final Runnable[] callbacks;
   final AtomicInteger pending = new AtomicInteger();
+
+  /** A sink failed the batch; it may succeed when resent. */
   volatile boolean failed;
+
+  /**
+   * A sink refused the batch for good ({@link BatchRejectedException}); {@link #refusal} says why.
+   */
+  volatile boolean refused;
+
+  volatile String refusal;
   Slot nextDone;
+
+  /**
+   * Not dispatched: waits for the slot of another connection that has the same (session, sequence)
+   * in the sinks, and completes with its outcome.
+   */
+  boolean waiting;
 
   int state = FREE;
   long sequence;
@@ -49,7 +71,13 @@ final class Slot {
   private void onSinkDone(int index) {
     CompletableResultCode result = results[index];
     if (result == null || !result.isSuccess()) {
-      failed = true;
+      Throwable cause = result == null ? null : result.getFailureThrowable();
+      if (cause instanceof BatchRejectedException) {
+        refusal = cause.getMessage();
+        refused = true;
+      } else {
+        failed = true;
+      }
     }
     if (pending.decrementAndGet() == 0) {
       connection.loop.completed(this);

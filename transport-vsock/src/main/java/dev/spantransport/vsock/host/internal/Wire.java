@@ -91,6 +91,7 @@ final class Wire {
   }
 
   static final int SINK_UNAVAILABLE = ErrorCode.SINK_UNAVAILABLE;
+  static final int BATCH_REJECTED = ErrorCode.BATCH_REJECTED;
   static final int UNSUPPORTED_VERSION = ErrorCode.UNSUPPORTED_VERSION;
   static final int FRAME_TOO_LARGE = ErrorCode.FRAME_TOO_LARGE;
   static final int MALFORMED_FRAME = ErrorCode.MALFORMED_FRAME;

@@ -1,0 +1,125 @@
+package dev.spantransport.benchmarks;
+
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * A cross-check of {@link EndToEndBenchmark} for a busy, shared machine: the same four paths, set
+ * up side by side in one JVM, run in alternating rounds, each round charged with the process CPU
+ * time it used (every thread: guests, host, GC, JIT), so time spent waiting for a core does not
+ * count. It prints, per path, the median CPU nanoseconds per answered span over the rounds and the
+ * spans that one CPU-second carries, with ratios to {@code raw-socket} and to the better OTLP
+ * baseline. Warm-up is a number of batches, not a time, so the JIT has compiled the hot paths
+ * however little CPU the machine gives.
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar dev.spantransport.benchmarks.EndToEndCpuCheck \
+ *     [batchSize=512] [guests=1] [warmupBatches=400] [rounds=5] [batchesPerRound=100] [paths]
+ * </pre>
+ *
+ * <p>{@code paths} (comma-separated) runs a subset, e.g. {@code span-transport} alone under a
+ * profiler; the ratio columns then show only what was run.
+ *
+ * <p>What it does not show: latency and parallelism. Wall-clock spans/s come from the JMH
+ * benchmark.
+ */
+public final class EndToEndCpuCheck {
+  private static final String ALL_PATHS = "span-transport,raw-socket,otlp-http,otlp-grpc";
+
+  private EndToEndCpuCheck() {}
+
+  /**
+   * Runs the check and prints the table.
+   *
+   * @param args see the class javadoc
+   * @throws Exception if a path fails
+   */
+  public static void main(String[] args) throws Exception {
+    int batchSize = args.length > 0 ? Integer.parseInt(args[0]) : 512;
+    int guests = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+    int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 400;
+    int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 5;
+    int perRound = args.length > 4 ? Integer.parseInt(args[4]) : 100;
+    String[] paths = (args.length > 5 ? args[5] : ALL_PATHS).split(",");
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    EndToEndBenchmark[] benchmarks = new EndToEndBenchmark[paths.length];
+    EndToEndBenchmark.Counters counters = new EndToEndBenchmark.Counters();
+    double[][] nsPerSpan = new double[paths.length][rounds];
+    try {
+      for (int p = 0; p < paths.length; p++) {
+        EndToEndBenchmark b = new EndToEndBenchmark();
+        b.batchSize = batchSize;
+        b.guests = guests;
+        b.path = paths[p];
+        b.setUp();
+        benchmarks[p] = b;
+        for (int i = 0; i < warmup; i++) {
+          b.deliver(counters);
+        }
+        b.drainIteration();
+      }
+      for (int r = 0; r < rounds; r++) {
+        for (int k = 0; k < paths.length; k++) {
+          int p = (k + r) % paths.length; // rotate the order so no path always goes first
+          EndToEndBenchmark b = benchmarks[p];
+          long cpu0 = os.getProcessCpuTime();
+          for (int i = 0; i < perRound; i++) {
+            b.deliver(counters);
+          }
+          b.drainIteration();
+          long cpu1 = os.getProcessCpuTime();
+          nsPerSpan[p][r] = (double) (cpu1 - cpu0) / ((long) perRound * batchSize * guests);
+        }
+      }
+    } finally {
+      for (EndToEndBenchmark b : benchmarks) {
+        if (b != null) {
+          b.tearDown();
+        }
+      }
+    }
+    double[] median = new double[paths.length];
+    for (int p = 0; p < paths.length; p++) {
+      double[] sorted = nsPerSpan[p].clone();
+      Arrays.sort(sorted);
+      median[p] = sorted[sorted.length / 2];
+    }
+    double raw = Double.NaN;
+    double bestOtlp = Double.POSITIVE_INFINITY;
+    for (int p = 0; p < paths.length; p++) {
+      if (paths[p].equals("raw-socket")) {
+        raw = median[p];
+      } else if (paths[p].startsWith("otlp-")) {
+        bestOtlp = Math.min(bestOtlp, median[p]);
+      }
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "%nbatch=%d guests=%d, %d warm-up batches, median of %d rounds x %d batches%n",
+        batchSize,
+        guests,
+        warmup,
+        rounds,
+        perRound);
+    System.out.printf(
+        Locale.ROOT,
+        "%-15s %14s %18s %14s %14s%n",
+        "path",
+        "CPU ns/span",
+        "spans/CPU-second",
+        "x raw-socket",
+        "x best OTLP");
+    for (int p = 0; p < paths.length; p++) {
+      System.out.printf(
+          Locale.ROOT,
+          "%-15s %,14.0f %,18.0f %14.2f %14.1f%n",
+          paths[p],
+          median[p],
+          1e9 / median[p],
+          raw / median[p],
+          bestOtlp / median[p]);
+    }
+  }
+}

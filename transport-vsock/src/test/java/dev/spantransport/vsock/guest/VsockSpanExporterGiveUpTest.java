@@ -1,0 +1,113 @@
+package dev.spantransport.vsock.guest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spantransport.vsock.guest.internal.ExporterMetrics.DropReason;
+import dev.spantransport.wire.ErrorCode;
+import dev.spantransport.wire.FrameWriter;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
+import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * When the exporter stops resending a batch: the host's sink refused it for good (BATCH_REJECTED),
+ * or it was sent the maximum number of times without an ACK.
+ */
+class VsockSpanExporterGiveUpTest {
+
+  @TempDir Path dir;
+  private FakeHost host;
+  private VsockSpanExporter exporter;
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (exporter != null) {
+      exporter.shutdown().join(10, TimeUnit.SECONDS);
+    }
+    if (host != null) {
+      host.close();
+    }
+  }
+
+  private VsockSpanExporterBuilder builder() {
+    Path socket = dir.resolve("host.sock");
+    return VsockSpanExporter.builder()
+        .setChannelOpener(timeout -> SocketChannel.open(UnixDomainSocketAddress.of(socket)))
+        .setReconnectInitialBackoff(Duration.ofMillis(10))
+        .setReconnectMaxBackoff(Duration.ofMillis(50))
+        .setTimeout(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void batchASinkRefusedForGoodIsDroppedOnceAsSinkRejected() throws Exception {
+    host = new FakeHost(dir.resolve("host.sock"));
+    host.ack = false;
+    exporter = builder().build();
+    exporter.export(VsockSpanExporterTest.spans("poison", 2));
+    exporter.export(VsockSpanExporterTest.spans("good", 1));
+    assertEquals(1, host.take().sequence());
+    assertEquals(2, host.take().sequence());
+    byte[] frame = new byte[256];
+
+    host.send(
+        frame, FrameWriter.writeError(frame, 0, 1, ErrorCode.BATCH_REJECTED, false, "HTTP 400"));
+    host.send(frame, FrameWriter.writeAck(frame, 0, 2));
+
+    assertTrue(exporter.flush().join(10, TimeUnit.SECONDS).isSuccess(), "flush");
+    assertEquals(2, exporter.metrics().dropped(DropReason.SINK_REJECTED));
+    assertEquals(2, exporter.metrics().droppedTotal());
+    assertEquals(1, exporter.metrics().acked());
+    assertEquals(0, exporter.metrics().resent());
+    assertEquals(1, host.connections.get(), "a non-fatal refusal keeps the connection");
+  }
+
+  @Test
+  void batchNeverAckedIsGivenUpAfterTheMaximumResendsAndCounted() throws Exception {
+    host = new FakeHost(dir.resolve("host.sock"));
+    host.ack = false;
+    exporter = builder().setMaxResends(2).build();
+    exporter.export(VsockSpanExporterTest.spans("stuck", 3));
+    for (int send = 1; send <= 3; send++) {
+      FakeHost.Spans spans = host.take();
+      assertEquals(1, spans.sequence());
+      assertEquals(send, spans.connection(), "sent once per connection");
+      host.dropConnection();
+    }
+
+    assertTrue(exporter.flush().join(10, TimeUnit.SECONDS).isSuccess(), "flush");
+    assertEquals(3, exporter.metrics().dropped(DropReason.RESEND_LIMIT));
+    assertEquals(6, exporter.metrics().resent(), "two resends of three spans");
+    assertEquals(0, host.received.size(), "no fourth send");
+  }
+
+  @Test
+  void maxResendsOutsideItsRangeIsRejectedNamingTheValue() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> builder().setMaxResends(-1));
+    assertEquals("maxResends must be between 0 and 1000000: -1", e.getMessage());
+    assertTrue(builder().setMaxResends(0).toString().contains("maxResends=0"));
+  }
+
+  @Test
+  void maxResendsPropertyConfiguresTheExporterAndABadValueNamesTheProperty() {
+    ConfigurationException e =
+        assertThrows(
+            ConfigurationException.class,
+            () ->
+                new VsockSpanExporterProvider()
+                    .createExporter(
+                        DefaultConfigProperties.createFromMap(
+                            Map.of("otel.exporter.vsock.max.resends", "-3"))));
+    assertTrue(e.getMessage().contains("otel.exporter.vsock.max.resends"), e.getMessage());
+  }
+}
