@@ -131,6 +131,14 @@ public final class FrameReader {
     return maxFrameLength;
   }
 
+  /**
+   * Returns whether the reader is in the middle of skipping the payload of a frame of unknown type
+   * (its bytes are consumed as they arrive, so the buffer holds nothing of it).
+   */
+  public boolean skipping() {
+    return skipRemaining > 0;
+  }
+
   /** Returns how many frames of unknown type were skipped so far. */
   public long framesSkipped() {
     return framesSkipped;

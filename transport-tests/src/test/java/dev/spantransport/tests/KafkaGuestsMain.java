@@ -79,6 +79,9 @@ public final class KafkaGuestsMain {
                   // the host stops reading while Kafka is away: no PING answer for that long
                   // must not count as a dead host, and the window holds every batch meanwhile
                   .setTimeout(Duration.ofSeconds(90))
+                  // these guests reconnect every 200 ms at most, so the broker's restart is
+                  // hundreds of refusals; they must ride it out, never give a batch up
+                  .setMaxRefusals(1_000_000)
                   .setMaxInflightBatches(1024)
                   .setMaxInflightBytes(32L * 1024 * 1024)));
     }

@@ -84,6 +84,9 @@ class LoadTest {
                   "receiver.forward",
                   sink.path().toString(),
                   "receiver.maxConnections",
+                  Integer.toString(CONNECTIONS + 64),
+                  // every guest here is this test's own Unix user: one peer
+                  "receiver.maxConnectionsPerPeer",
                   Integer.toString(CONNECTIONS + 64)),
               dir.resolve("receiver.log"));
       try {

@@ -36,6 +36,9 @@ public final class ReceiverMain {
     if (System.getProperty("receiver.maxConnections") != null) {
       builder.setMaxConnections(Integer.getInteger("receiver.maxConnections"));
     }
+    if (System.getProperty("receiver.maxConnectionsPerPeer") != null) {
+      builder.setMaxConnectionsPerPeer(Integer.getInteger("receiver.maxConnectionsPerPeer"));
+    }
     if (System.getProperty("receiver.budget") != null) {
       builder.setReceiveBufferBudget(Long.getLong("receiver.budget"));
     }

@@ -55,7 +55,7 @@ public final class VsockSpanExporter implements SpanExporter {
             config.maxInflightBatches, config.maxInflightBytes, config.fullBufferPolicy);
     this.metrics = new ExporterMetrics(config.meterProviderSource(), window::spans, window::bytes);
     window.setMetrics(metrics);
-    window.setMaxResends(config.maxResends);
+    window.setMaxRefusals(config.maxRefusals);
     if (!config.enabled) {
       this.sender = null;
       this.framer = null;

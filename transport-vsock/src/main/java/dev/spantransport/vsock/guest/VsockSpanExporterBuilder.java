@@ -47,10 +47,13 @@ public final class VsockSpanExporterBuilder {
   /** Default reconnect jitter: each delay is shortened by up to this random fraction. */
   public static final double DEFAULT_RECONNECT_JITTER = 0.2;
 
-  /** Default for {@link #setMaxResends(int)}. */
-  public static final int DEFAULT_MAX_RESENDS = 16;
+  /**
+   * Default for {@link #setMaxRefusals(int)}: with the default backoff, about half an hour of a
+   * host refusing the same batch.
+   */
+  public static final int DEFAULT_MAX_REFUSALS = 64;
 
-  static final int MAX_MAX_RESENDS = 1_000_000;
+  static final int MAX_MAX_REFUSALS = 1_000_000;
 
   static final long MIN_INFLIGHT_BYTES = 1024;
   static final long MAX_INFLIGHT_BYTES = 1L << 30;
@@ -64,7 +67,7 @@ public final class VsockSpanExporterBuilder {
   Duration reconnectInitial = Duration.ofMillis(DEFAULT_RECONNECT_INITIAL_MILLIS);
   Duration reconnectMax = Duration.ofSeconds(DEFAULT_RECONNECT_MAX_SECONDS);
   double reconnectJitter = DEFAULT_RECONNECT_JITTER;
-  int maxResends = DEFAULT_MAX_RESENDS;
+  int maxRefusals = DEFAULT_MAX_REFUSALS;
   FullBufferPolicy fullBufferPolicy = FullBufferPolicy.DROP_NEWEST;
   MeterProvider meterProvider; // null: none given directly
   Supplier<MeterProvider> meterProviderSupplier; // null: none given as a supplier
@@ -85,7 +88,7 @@ public final class VsockSpanExporterBuilder {
     reconnectInitial = other.reconnectInitial;
     reconnectMax = other.reconnectMax;
     reconnectJitter = other.reconnectJitter;
-    maxResends = other.maxResends;
+    maxRefusals = other.maxRefusals;
     fullBufferPolicy = other.fullBufferPolicy;
     meterProvider = other.meterProvider;
     meterProviderSupplier = other.meterProviderSupplier;
@@ -225,18 +228,20 @@ public final class VsockSpanExporterBuilder {
   }
 
   /**
-   * Sets how many times one batch is sent again (after a reconnect, a host's SINK_UNAVAILABLE or a
-   * lost connection) before the exporter gives it up: the batch is dropped and its spans counted
-   * under the drop reason {@code resend_limit}. This keeps a batch the host can never deliver (for
-   * example one a host without permanent rejection keeps refusing) from holding every batch behind
-   * it forever. Between 0 and 1,000,000. Default {@value #DEFAULT_MAX_RESENDS}.
+   * Sets how many times the host may refuse one batch ({@code SINK_UNAVAILABLE} naming it) before
+   * the exporter gives it up: the batch is dropped and its spans counted under the drop reason
+   * {@code refusal_limit}. This keeps a batch a host can never deliver (one that a host without
+   * permanent rejection keeps refusing) from holding every batch behind it forever. Resends after a
+   * lost connection, a freeze or a host restart are not refusals and never count; and consecutive
+   * refusals back off exponentially up to the reconnect maximum, so the default covers a long
+   * collector outage. Between 0 and 1,000,000. Default {@value #DEFAULT_MAX_REFUSALS}.
    */
-  public VsockSpanExporterBuilder setMaxResends(int maxResends) {
-    if (maxResends < 0 || maxResends > MAX_MAX_RESENDS) {
+  public VsockSpanExporterBuilder setMaxRefusals(int maxRefusals) {
+    if (maxRefusals < 0 || maxRefusals > MAX_MAX_REFUSALS) {
       throw new IllegalArgumentException(
-          "maxResends must be between 0 and " + MAX_MAX_RESENDS + ": " + maxResends);
+          "maxRefusals must be between 0 and " + MAX_MAX_REFUSALS + ": " + maxRefusals);
     }
-    this.maxResends = maxResends;
+    this.maxRefusals = maxRefusals;
     return this;
   }
 
@@ -373,7 +378,7 @@ public final class VsockSpanExporterBuilder {
     joiner.add("reconnectInitial=" + reconnectInitial);
     joiner.add("reconnectMax=" + reconnectMax);
     joiner.add("reconnectJitter=" + reconnectJitter);
-    joiner.add("maxResends=" + maxResends);
+    joiner.add("maxRefusals=" + maxRefusals);
     joiner.add("requireHost=" + requireHost);
     joiner.add("enabled=" + enabled);
     if (!attributePolicy.isAllowAll()) {

@@ -33,8 +33,8 @@ import java.util.function.Consumer;
  *   <li>{@code otel.exporter.vsock.reconnect.initial}, {@code otel.exporter.vsock.reconnect.max}:
  *       durations
  *   <li>{@code otel.exporter.vsock.reconnect.jitter}: fraction between 0 and 1
- *   <li>{@code otel.exporter.vsock.max.resends}: sends of one batch after the first before it is
- *       dropped, e.g. {@code 16}
+ *   <li>{@code otel.exporter.vsock.max.refusals}: how often the host may refuse one batch before it
+ *       is dropped, e.g. {@code 64}
  *   <li>{@code otel.exporter.vsock.require.host}: {@code true} fails start-up when no host answers
  *       within the connect timeout (default {@code false}: connect in the background)
  *   <li>{@code otel.exporter.vsock.enabled}: {@code false} opens no socket and drops every span,
@@ -108,9 +108,9 @@ public final class VsockSpanExporterProvider
     if (jitter != null) {
       apply("reconnect.jitter", jitter, builder::setReconnectJitter);
     }
-    Integer resends = config.getInt(PREFIX + "max.resends");
-    if (resends != null) {
-      apply("max.resends", resends, builder::setMaxResends);
+    Integer refusals = config.getInt(PREFIX + "max.refusals");
+    if (refusals != null) {
+      apply("max.refusals", refusals, builder::setMaxRefusals);
     }
     AttributePolicy attributePolicy = attributePolicy(config);
     if (!attributePolicy.isAllowAll()) {

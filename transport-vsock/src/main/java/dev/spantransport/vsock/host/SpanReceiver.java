@@ -9,7 +9,8 @@ import dev.spantransport.vsock.host.internal.LoopRunner;
 import dev.spantransport.vsock.host.internal.ReceiveLoop;
 import dev.spantransport.vsock.host.internal.ReceiverConfig;
 import dev.spantransport.vsock.host.internal.ReceiverContext;
-import dev.spantransport.vsock.host.internal.SocketFiles;
+import dev.spantransport.vsock.socket.SocketFiles;
+import dev.spantransport.vsock.socket.internal.SocketFileTransport;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.io.Closeable;
 import java.io.IOException;
@@ -94,9 +95,11 @@ public final class SpanReceiver implements Closeable {
   }
 
   /**
-   * Binds every endpoint and starts the I/O threads. Unix and hybrid-vsock socket files get the
-   * configured permissions; a stale socket file is replaced, one in use is an error. If any
-   * endpoint cannot be bound, everything bound so far is closed and the result fails.
+   * Binds every endpoint and starts the I/O threads. Unix and hybrid-vsock socket files appear with
+   * the configured permissions (they are never reachable with the umask's); a stale socket file
+   * (one whose connect is refused) is replaced, one in use, one that cannot be probed or a file
+   * that is not a socket is left alone and is an error. If any endpoint cannot be bound, everything
+   * bound so far is closed and the result fails.
    *
    * @return a result that is already complete: success once listening
    */
@@ -145,18 +148,21 @@ public final class SpanReceiver implements Closeable {
 
   private Listener bind(Endpoint endpoint) throws IOException {
     SpanTransport transport = SpanTransports.forEndpoint(endpoint);
-    Path file = SocketFiles.socketFile(endpoint);
-    if (file != null) {
-      SocketFiles.removeStale(file); // transports do this too; checked here for every transport
-    }
-    ServerSocketChannel channel = transport.listen(endpoint);
-    if (file != null) {
-      try {
-        SocketFiles.restrict(file, config.socketFilePermissions());
-      } catch (IOException | RuntimeException e) {
-        channel.close();
-        Files.deleteIfExists(file);
-        throw e;
+    Path file = SocketFiles.socketFile(endpoint).orElse(null);
+    ServerSocketChannel channel;
+    if (file != null && transport instanceof SocketFileTransport) {
+      // Created with its final permissions: never reachable with looser ones.
+      channel = ((SocketFileTransport) transport).listen(endpoint, config.socketFilePermissions());
+    } else {
+      channel = transport.listen(endpoint);
+      if (file != null) {
+        try {
+          SocketFiles.setPermissions(file, config.socketFilePermissions());
+        } catch (IOException | RuntimeException e) {
+          channel.close();
+          Files.deleteIfExists(file);
+          throw e;
+        }
       }
     }
     return new Listener(endpoint, transport, channel, file);
@@ -174,7 +180,11 @@ public final class SpanReceiver implements Closeable {
   private static void deleteSocketFile(Listener l) {
     if (l.socketFile() != null) {
       try {
-        Files.deleteIfExists(l.socketFile());
+        if (l.transport() instanceof SocketFileTransport) {
+          ((SocketFileTransport) l.transport()).deleteSocketFile(l.endpoint());
+        } else {
+          Files.deleteIfExists(l.socketFile());
+        }
       } catch (IOException e) {
         logger.log(Level.WARNING, "cannot delete socket file " + l.socketFile(), e);
       }

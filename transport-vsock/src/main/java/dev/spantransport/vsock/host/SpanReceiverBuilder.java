@@ -39,6 +39,9 @@ public final class SpanReceiverBuilder {
   /** Default most open connections. */
   public static final int DEFAULT_MAX_CONNECTIONS = 4096;
 
+  /** Default most open connections of one peer (one VM, one Unix user, one TCP address). */
+  public static final int DEFAULT_MAX_CONNECTIONS_PER_PEER = 1024;
+
   /** Default receive-buffer budget shared by all connections: 128 MiB. */
   public static final long DEFAULT_RECEIVE_BUFFER_BUDGET = 128L * 1024 * 1024;
 
@@ -55,10 +58,13 @@ public final class SpanReceiverBuilder {
   private int maxSpansPerFrame = DEFAULT_MAX_SPANS_PER_FRAME;
   private int window = DEFAULT_WINDOW;
   private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+  private int maxConnectionsPerPeer = DEFAULT_MAX_CONNECTIONS_PER_PEER;
   private long receiveBufferBudget = DEFAULT_RECEIVE_BUFFER_BUDGET;
+  private long peerReceiveBufferBudget = -1; // derived from the budget unless set
   private int readBufferSize = DEFAULT_READ_BUFFER_SIZE;
   private Duration handshakeTimeout = Duration.ofSeconds(10);
   private Duration idleTimeout = Duration.ofMinutes(10);
+  private Duration frameTimeout = Duration.ofSeconds(30);
   private Duration shutdownTimeout = Duration.ofSeconds(10);
   private int sessionTableSize = DEFAULT_SESSION_TABLE_SIZE;
   private GuestIdentityResolver identityResolver;
@@ -186,6 +192,44 @@ public final class SpanReceiverBuilder {
   }
 
   /**
+   * Sets the most open connections one peer may hold; more from that peer are closed on accept,
+   * counted ({@code spantransport.receiver.refused}, reason {@code peer_connections}) and logged
+   * (rate-limited), while other peers still connect. A peer is one VM for vsock (its CID), the VMM
+   * behind one hybrid-vsock socket file, one user for Unix sockets (its uid, or its user name where
+   * only that is known) and one address for TCP. Default {@value
+   * #DEFAULT_MAX_CONNECTIONS_PER_PEER}, and never more than the max connections.
+   *
+   * @param maxConnectionsPerPeer at least 1
+   * @return this builder
+   */
+  public SpanReceiverBuilder setMaxConnectionsPerPeer(int maxConnectionsPerPeer) {
+    if (maxConnectionsPerPeer < 1) {
+      throw new IllegalArgumentException(
+          "maxConnectionsPerPeer must be at least 1: " + maxConnectionsPerPeer);
+    }
+    this.maxConnectionsPerPeer = maxConnectionsPerPeer;
+    return this;
+  }
+
+  /**
+   * Sets the bytes of the receive-buffer budget that the connections of one peer (as in {@link
+   * #setMaxConnectionsPerPeer}) may hold together; a connection of a peer at its share stops being
+   * read until the peer's memory frees, while other peers' connections go on. Must be at least
+   * twice the max frame length and at most the budget (checked by {@link #build()}). Default a
+   * quarter of the budget, but at least twice the max frame length.
+   *
+   * @param bytes positive
+   * @return this builder
+   */
+  public SpanReceiverBuilder setPeerReceiveBufferBudget(long bytes) {
+    if (bytes <= 0) {
+      throw new IllegalArgumentException("peerReceiveBufferBudget must be positive: " + bytes);
+    }
+    this.peerReceiveBufferBudget = bytes;
+    return this;
+  }
+
+  /**
    * Sets the bytes all connections together may hold beyond their base read buffers: grown read
    * buffers and payload copies waiting in sinks. When it is used up, connections stop being read
    * until memory frees. Must be at least twice the max frame length (checked by {@link #build()}).
@@ -246,6 +290,21 @@ public final class SpanReceiverBuilder {
   }
 
   /**
+   * Sets how long one frame may take to arrive, from its first byte to its last. A connection that
+   * has not completed a frame in that time (a guest announcing a large frame and trickling it) gets
+   * {@code ERROR(PROTOCOL_VIOLATION)} and is closed; bytes arriving do not extend the deadline, and
+   * the time the receiver itself is not reading (window full, memory short) does not count. Default
+   * 30 s.
+   *
+   * @param timeout positive
+   * @return this builder
+   */
+  public SpanReceiverBuilder setFrameTimeout(Duration timeout) {
+    this.frameTimeout = positive(timeout, "frameTimeout");
+    return this;
+  }
+
+  /**
    * Sets how long {@link SpanReceiver#shutdown()} waits for batches in the sinks. Default 10 s.
    *
    * @param timeout positive
@@ -296,8 +355,10 @@ public final class SpanReceiverBuilder {
   }
 
   /**
-   * Sets the permissions of unix and hybrid-vsock socket files, applied right after binding.
-   * Default owner read and write only ({@code rw-------}).
+   * Sets the permissions of unix and hybrid-vsock socket files. The file appears at its path with
+   * them (the socket is bound in an owner-only directory beside it, given these permissions, then
+   * linked into place), so it is never reachable with the umask's. Default owner read and write
+   * only ({@code rw-------}).
    *
    * @param permissions the permissions
    * @return this builder
@@ -364,6 +425,19 @@ public final class SpanReceiverBuilder {
               + "): "
               + receiveBufferBudget);
     }
+    long peerBudget =
+        peerReceiveBufferBudget > 0
+            ? peerReceiveBufferBudget
+            : Math.min(receiveBufferBudget, Math.max(receiveBufferBudget / 4, 2L * maxFrameLength));
+    if (peerBudget < 2L * maxFrameLength || peerBudget > receiveBufferBudget) {
+      throw new IllegalStateException(
+          "peerReceiveBufferBudget must be between twice maxFrameLength ("
+              + 2L * maxFrameLength
+              + ") and receiveBufferBudget ("
+              + receiveBufferBudget
+              + "): "
+              + peerBudget);
+    }
     return new SpanReceiver(
         new ReceiverConfig(
             Collections.unmodifiableList(new ArrayList<>(endpoints)),
@@ -372,10 +446,13 @@ public final class SpanReceiverBuilder {
             maxSpansPerFrame,
             window,
             maxConnections,
+            Math.min(maxConnections, maxConnectionsPerPeer),
             receiveBufferBudget,
+            peerBudget,
             readBufferSize,
             handshakeTimeout,
             idleTimeout,
+            frameTimeout,
             sessionTableSize,
             identityResolver,
             legacyFrameDecoder,
@@ -398,10 +475,13 @@ public final class SpanReceiverBuilder {
         .add("maxSpansPerFrame=" + c.maxSpansPerFrame())
         .add("window=" + c.window())
         .add("maxConnections=" + c.maxConnections())
+        .add("maxConnectionsPerPeer=" + c.maxConnectionsPerPeer())
         .add("receiveBufferBudget=" + c.receiveBufferBudget())
+        .add("peerReceiveBufferBudget=" + c.peerReceiveBufferBudget())
         .add("readBufferSize=" + c.initialReadBufferSize())
         .add("handshakeTimeout=" + c.handshakeTimeout())
         .add("idleTimeout=" + c.idleTimeout())
+        .add("frameTimeout=" + c.frameTimeout())
         .add("shutdownTimeout=" + c.shutdownTimeout())
         .add("sessionTableSize=" + c.sessionTableSize())
         .add("identityResolver=" + (c.identityResolver() != null))

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * When the exporter stops resending a batch: the host's sink refused it for good (BATCH_REJECTED),
- * or it was sent the maximum number of times without an ACK.
+ * or it refused it (SINK_UNAVAILABLE) more often than allowed; never because connections were lost.
  */
 class VsockSpanExporterGiveUpTest {
 
@@ -72,34 +72,54 @@ class VsockSpanExporterGiveUpTest {
   }
 
   @Test
-  void batchNeverAckedIsGivenUpAfterTheMaximumResendsAndCounted() throws Exception {
+  void batchTheHostKeepsRefusingIsGivenUpAfterTheMaximumRefusalsAndCounted() throws Exception {
     host = new FakeHost(dir.resolve("host.sock"));
     host.ack = false;
-    exporter = builder().setMaxResends(2).build();
+    exporter = builder().setMaxRefusals(2).build();
     exporter.export(VsockSpanExporterTest.spans("stuck", 3));
+    byte[] frame = new byte[256];
     for (int send = 1; send <= 3; send++) {
       FakeHost.Spans spans = host.take();
       assertEquals(1, spans.sequence());
       assertEquals(send, spans.connection(), "sent once per connection");
-      host.dropConnection();
+      host.send(
+          frame,
+          FrameWriter.writeError(frame, 0, 1, ErrorCode.SINK_UNAVAILABLE, false, "collector down"));
     }
 
     assertTrue(exporter.flush().join(10, TimeUnit.SECONDS).isSuccess(), "flush");
-    assertEquals(3, exporter.metrics().dropped(DropReason.RESEND_LIMIT));
+    assertEquals(3, exporter.metrics().dropped(DropReason.REFUSAL_LIMIT));
     assertEquals(6, exporter.metrics().resent(), "two resends of three spans");
     assertEquals(0, host.received.size(), "no fourth send");
   }
 
   @Test
-  void maxResendsOutsideItsRangeIsRejectedNamingTheValue() {
-    IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> builder().setMaxResends(-1));
-    assertEquals("maxResends must be between 0 and 1000000: -1", e.getMessage());
-    assertTrue(builder().setMaxResends(0).toString().contains("maxResends=0"));
+  void lostConnectionsAreNotRefusalsAndNeverMakeTheExporterGiveUp() throws Exception {
+    host = new FakeHost(dir.resolve("host.sock"));
+    host.ack = false;
+    exporter = builder().setMaxRefusals(1).build();
+    exporter.export(VsockSpanExporterTest.spans("kept", 2));
+    for (int send = 1; send <= 10; send++) {
+      assertEquals(1, host.take().sequence());
+      host.dropConnection(); // a reset, a freeze, a host restart: not the host saying no
+    }
+    host.ack = true;
+
+    assertTrue(exporter.flush().join(10, TimeUnit.SECONDS).isSuccess(), "flush");
+    assertEquals(2, exporter.metrics().acked());
+    assertEquals(0, exporter.metrics().droppedTotal());
   }
 
   @Test
-  void maxResendsPropertyConfiguresTheExporterAndABadValueNamesTheProperty() {
+  void maxRefusalsOutsideItsRangeIsRejectedNamingTheValue() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> builder().setMaxRefusals(-1));
+    assertEquals("maxRefusals must be between 0 and 1000000: -1", e.getMessage());
+    assertTrue(builder().setMaxRefusals(0).toString().contains("maxRefusals=0"));
+  }
+
+  @Test
+  void maxRefusalsPropertyConfiguresTheExporterAndABadValueNamesTheProperty() {
     ConfigurationException e =
         assertThrows(
             ConfigurationException.class,
@@ -107,7 +127,7 @@ class VsockSpanExporterGiveUpTest {
                 new VsockSpanExporterProvider()
                     .createExporter(
                         DefaultConfigProperties.createFromMap(
-                            Map.of("otel.exporter.vsock.max.resends", "-3"))));
-    assertTrue(e.getMessage().contains("otel.exporter.vsock.max.resends"), e.getMessage());
+                            Map.of("otel.exporter.vsock.max.refusals", "-3"))));
+    assertTrue(e.getMessage().contains("otel.exporter.vsock.max.refusals"), e.getMessage());
   }
 }

@@ -9,7 +9,7 @@ import dev.spantransport.sink.SpanSink;
 import dev.spantransport.spi.Endpoint;
 import dev.spantransport.spi.PeerAttributes;
 import dev.spantransport.vsock.guest.VsockSpanExporter;
-import dev.spantransport.vsock.host.internal.SocketFiles;
+import dev.spantransport.vsock.socket.SocketFiles;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -42,7 +42,7 @@ class SpanReceiverEndToEndTest {
   @Test
   void guestSpansArriveTaggedWithTheTransportIdentityAndCannotSpoofIt() throws Exception {
     Endpoint hybrid = TestEndpoints.hybrid(dir.resolve("fc.vsock"), 10240);
-    Path socketFile = SocketFiles.socketFile(hybrid);
+    Path socketFile = SocketFiles.socketFile(hybrid).orElseThrow();
     InMemorySpanExporter collected = InMemorySpanExporter.create();
     InMemoryMetricReader metrics = InMemoryMetricReader.create();
     SdkMeterProvider meterProvider =

@@ -18,7 +18,7 @@ import dev.spantransport.vsock.host.TestGuest.Frame;
 import dev.spantransport.vsock.host.TestSinks.HoldingSink;
 import dev.spantransport.vsock.host.TestSinks.RecordingSink;
 import dev.spantransport.vsock.host.TestSinks.Seen;
-import dev.spantransport.vsock.host.internal.SocketFiles;
+import dev.spantransport.vsock.socket.SocketFiles;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.CompletableResultCode;
@@ -460,7 +460,7 @@ class SpanReceiverTest {
   void staleSocketFileIsReplaced() throws Exception {
     Path udsPath = dir.resolve("fc.vsock");
     Endpoint endpoint = TestEndpoints.hybrid(udsPath, 1024);
-    Path file = SocketFiles.socketFile(endpoint);
+    Path file = SocketFiles.socketFile(endpoint).orElseThrow();
     // A crashed run leaves a bound socket file that nobody listens on.
     try (ServerSocketChannel crashed = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       crashed.bind(UnixDomainSocketAddress.of(file));
@@ -552,6 +552,41 @@ class SpanReceiverTest {
     IllegalStateException e =
         org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, b::build);
     assertTrue(e.getMessage().contains("1048576"), e.getMessage());
+  }
+
+  @Test
+  void peerBudgetBelowTwoFramesIsRejectedNamingBothBounds() {
+    SpanReceiverBuilder b =
+        unixReceiver(new RecordingSink())
+            .setMaxFrameLength(1 << 20)
+            .setReceiveBufferBudget(8 << 20)
+            .setPeerReceiveBufferBudget(1 << 20);
+    IllegalStateException e =
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, b::build);
+    assertEquals(
+        "peerReceiveBufferBudget must be between twice maxFrameLength (2097152) and"
+            + " receiveBufferBudget (8388608): 1048576",
+        e.getMessage());
+  }
+
+  @Test
+  void perPeerCapAndFrameTimeoutAreCheckedAndShown() {
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class,
+        () -> unixReceiver(new RecordingSink()).setMaxConnectionsPerPeer(0));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class,
+        () -> unixReceiver(new RecordingSink()).setFrameTimeout(java.time.Duration.ZERO));
+    String text =
+        unixReceiver(new RecordingSink())
+            .setMaxConnections(10)
+            .setMaxConnectionsPerPeer(20)
+            .setFrameTimeout(java.time.Duration.ofSeconds(3))
+            .build()
+            .toString();
+    assertTrue(text.contains("maxConnectionsPerPeer=10"), text); // never above maxConnections
+    assertTrue(text.contains("peerReceiveBufferBudget=33554432"), text);
+    assertTrue(text.contains("frameTimeout=PT3S"), text);
   }
 
   interface GuestAction {

@@ -95,7 +95,7 @@ final class TestGuest implements AutoCloseable {
   }
 
   static TestGuest connect(Endpoint endpoint) throws IOException {
-    Path file = dev.spantransport.vsock.host.internal.SocketFiles.socketFile(endpoint);
+    Path file = dev.spantransport.vsock.socket.SocketFiles.socketFile(endpoint).orElseThrow();
     return connect(file);
   }
 

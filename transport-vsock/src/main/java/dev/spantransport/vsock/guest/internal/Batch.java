@@ -37,6 +37,8 @@ final class Batch {
   /** How many times the frame was handed to a connection. */
   int sends;
 
+  int refusals; // times the host refused this batch (SINK_UNAVAILABLE)
+
   void ensureCapacity(int length) {
     if (buffer.length < length) {
       int capacity = Integer.highestOneBit(Math.max(length - 1, 1)) << 1;

@@ -31,8 +31,8 @@ public final class ExporterMetrics {
     REJECTED("rejected"),
     /** A sink on the host refused the batch for good (BATCH_REJECTED, e.g. HTTP 400 or 413). */
     SINK_REJECTED("sink_rejected"),
-    /** The batch was sent the maximum number of times without being acknowledged. */
-    RESEND_LIMIT("resend_limit"),
+    /** The host refused the batch (SINK_UNAVAILABLE) more often than the exporter allows. */
+    REFUSAL_LIMIT("refusal_limit"),
     /** The encoder failed on the batch. */
     ENCODE_FAILED("encode_failed"),
     /** The exporter shut down before the host acknowledged the batch. */

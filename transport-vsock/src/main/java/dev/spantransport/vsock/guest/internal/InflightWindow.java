@@ -25,7 +25,7 @@ public final class InflightWindow {
   private final long maxBytes;
   private final FullBufferPolicy policy;
   private ExporterMetrics metrics;
-  private int maxResends = Integer.MAX_VALUE;
+  private int maxRefusals = Integer.MAX_VALUE;
 
   // ring of batches in sequence order: ring[(head + i) % ring.length], i < size
   private final Batch[] ring;
@@ -68,11 +68,28 @@ public final class InflightWindow {
   }
 
   /**
-   * Sets how many times a batch may be sent again after its first send before it is given up
-   * (dropped, counted as {@code resend_limit}); called once, before use.
+   * Sets how many times the host may refuse a batch before it is given up (dropped, counted as
+   * {@code refusal_limit}); called once, before use.
    */
-  public synchronized void setMaxResends(int maxResends) {
-    this.maxResends = maxResends;
+  public synchronized void setMaxRefusals(int maxRefusals) {
+    this.maxRefusals = maxRefusals;
+  }
+
+  /**
+   * Records that the host refused batch {@code sequence} (SINK_UNAVAILABLE); past the limit the
+   * batch is dropped and counted, and its sequence stays unused.
+   */
+  synchronized void refused(long sequence) {
+    int i = indexOf(sequence);
+    if (i < 0) {
+      return;
+    }
+    Batch batch = ring[(head + i) % ring.length];
+    if (++batch.refusals > maxRefusals && !batch.writing) {
+      removeAt(i);
+      metrics.dropped(DropReason.REFUSAL_LIMIT, batch.spanCount);
+      completeFlushes();
+    }
   }
 
   /** Returns the largest frame the window can hold. */
@@ -130,6 +147,7 @@ public final class InflightWindow {
     batch.rejectReason = null;
     batch.writing = false;
     batch.sends = 0;
+    batch.refusals = 0;
     batch.inWindow = true;
     ring[(head + size) % ring.length] = batch;
     size++;
@@ -172,8 +190,7 @@ public final class InflightWindow {
   /**
    * Returns the first published batch with a sequence above {@code lastSent}, marked as being
    * written, or null. Batches larger than {@code maxPayload} or with more spans than {@code
-   * maxSpans}, and batches already sent once plus the maximum resends, are dropped on the way
-   * (counted).
+   * maxSpans}, and batches refused more often than allowed, are dropped on the way (counted).
    */
   synchronized Batch nextAfter(long lastSent, int maxPayload, int maxSpans) {
     while (true) {
@@ -192,9 +209,9 @@ public final class InflightWindow {
         completeFlushes();
         continue;
       }
-      if (batch.sends > maxResends) {
+      if (batch.refusals > maxRefusals) {
         removeAt(i);
-        metrics.dropped(DropReason.RESEND_LIMIT, batch.spanCount);
+        metrics.dropped(DropReason.REFUSAL_LIMIT, batch.spanCount);
         completeFlushes();
         continue;
       }

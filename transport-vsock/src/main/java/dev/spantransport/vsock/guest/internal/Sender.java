@@ -92,6 +92,8 @@ public final class Sender implements Runnable, FrameHandler {
   private boolean closeMaxBackoff;
   private long nextAttemptNanos;
   private boolean everConnected;
+  private boolean refusedSinceAck;
+  private long highestAcked;
 
   /** Creates the sender; {@link #start()} starts its thread. */
   public Sender(
@@ -490,7 +492,9 @@ public final class Sender implements Runnable, FrameHandler {
     maxPayloadHint = maxPayload;
     maxSpansHint = maxSpans;
     window.retireThrough(acked);
-    backoff.reset();
+    if (!refusedSinceAck) {
+      backoff.reset(); // after a refusal the backoff keeps growing until an ACK shows progress
+    }
     if (everConnected) {
       metrics.reconnected();
     }
@@ -509,6 +513,10 @@ public final class Sender implements Runnable, FrameHandler {
       unackedSize--;
     }
     window.retireThrough(sequence);
+    if (sequence > highestAcked) {
+      highestAcked = sequence;
+      refusedSinceAck = false; // progress: the next reconnect starts from the initial backoff
+    }
   }
 
   /**
@@ -558,6 +566,8 @@ public final class Sender implements Runnable, FrameHandler {
     }
     if (!error.fatal() && code == ErrorCode.SINK_UNAVAILABLE) {
       throttled.log(Level.FINE, text + "; resending after a reconnect");
+      window.refused(sequence);
+      refusedSinceAck = true; // reconnect with a growing backoff while the sink stays away
       closeReason = "host sink unavailable";
       return;
     }

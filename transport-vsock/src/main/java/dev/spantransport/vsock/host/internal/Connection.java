@@ -24,12 +24,23 @@ import java.util.logging.Level;
  *
  * <h2>Memory</h2>
  *
- * The read buffer starts at the base size and grows to what the frame being read needs (the reader
- * checks the length against the max frame length before that), taking the growth from the shared
- * {@link MemoryBudget}; it shrinks back when the connection has been quiet for a while. Before each
- * socket read the connection also reserves its buffer's capacity as credit for the payload copies
- * that read can produce, so copies never exceed the budget; unused credit is returned right after.
- * If the budget cannot cover either, the connection stops reading until memory is released.
+ * The read buffer starts at the base size and grows, by doubling, only when it is full and the
+ * frame being read needs more (the reader checks the length against the max frame length first):
+ * the budget is charged for bytes that arrived, never for a length a guest merely announced. It
+ * shrinks back when the connection has been quiet for a while. Before each socket read the
+ * connection also reserves its buffer's capacity as credit for the payload copies that read can
+ * produce, so copies never exceed the budget; unused credit is returned right after. Growth, credit
+ * and payload copies are taken at once from three limits: the shared {@link MemoryBudget}, the
+ * peer's share ({@link PeerLimits}) and this connection's own share (two max frames plus two base
+ * buffers: one frame being read, its read credit, and copies in the sinks). If any cannot cover
+ * them, the connection stops reading until memory is released.
+ *
+ * <h2>Frame deadline</h2>
+ *
+ * A frame must arrive whole within the frame timeout of its first byte. A connection that has not
+ * completed one in time (a guest announcing a large frame and trickling it) gets a fatal ERROR and
+ * is closed; arriving bytes do not extend the deadline, time the receiver spends not reading
+ * (window full, memory short) does not count.
  *
  * <h2>Backpressure</h2>
  *
@@ -77,6 +88,8 @@ final class Connection implements FrameHandler {
   final SocketChannel channel;
   SelectionKey key;
   final PeerIdentity peer;
+  private final PeerLimits.Peer share;
+  private final long connectionShare;
   private final Attributes identity;
   final Attributes guest;
   final String label;
@@ -110,6 +123,10 @@ final class Connection implements FrameHandler {
   private byte[] spare;
   private long copyCredit;
   private final PayloadCheck payloads;
+  private long held;
+  private long frameStartNanos = -1;
+  private long lastTimerNanos;
+  private long framesRead;
   private int legacyRequired = LEGACY_HEADER;
 
   int index = -1;
@@ -119,6 +136,7 @@ final class Connection implements FrameHandler {
       ReceiveLoop loop,
       SocketChannel channel,
       PeerIdentity peer,
+      PeerLimits.Peer share,
       Attributes identity,
       long nowNanos) {
     this.loop = loop;
@@ -126,6 +144,8 @@ final class Connection implements FrameHandler {
     this.config = context.config;
     this.channel = channel;
     this.peer = peer;
+    this.share = share;
+    this.connectionShare = 2L * config.maxFrameLength() + 2L * config.initialReadBufferSize();
     this.identity = identity;
     this.guest = ReceiverMetrics.guestAttributes(peer);
     this.label = peer.transport() + " " + peer.attributes();
@@ -137,6 +157,44 @@ final class Connection implements FrameHandler {
     context.budget.forceReserve(baseSize);
     this.createdNanos = nowNanos;
     this.lastReadNanos = nowNanos;
+    this.lastTimerNanos = nowNanos;
+  }
+
+  // ---------------------------------------------------------------- memory
+
+  /**
+   * Takes {@code bytes} from this connection's share, its peer's share and the shared budget, or
+   * from none of them.
+   */
+  private boolean reserve(long bytes) {
+    if (bytes <= 0) {
+      return true;
+    }
+    if (held + bytes > connectionShare || !context.peers.tryReserve(share, bytes)) {
+      return false;
+    }
+    if (!context.budget.tryReserve(bytes)) {
+      context.peers.release(share, bytes);
+      return false;
+    }
+    held += bytes;
+    return true;
+  }
+
+  /** Accounts for {@code bytes} already taken, even past the limits. */
+  private void forceReserve(long bytes) {
+    context.budget.forceReserve(bytes);
+    context.peers.forceReserve(share, bytes);
+    held += bytes;
+  }
+
+  /** Returns {@code bytes} taken with {@link #reserve} or {@link #forceReserve}. */
+  private void release(long bytes) {
+    if (bytes > 0) {
+      held -= bytes;
+      context.peers.release(share, bytes);
+      context.budget.release(bytes);
+    }
   }
 
   // ---------------------------------------------------------------- reading
@@ -148,12 +206,14 @@ final class Connection implements FrameHandler {
       return 0;
     }
     int required = state == LEGACY ? legacyRequired : reader.requiredCapacity();
-    if (required > in.capacity()) {
-      if (!context.budget.tryReserve(required - in.capacity())) {
+    if (required > in.capacity() && !in.hasRemaining()) {
+      // Grown only once full, by doubling: charged as bytes arrive, not as announced.
+      int size = (int) Math.min(required, 2L * in.capacity());
+      if (!reserve(size - in.capacity())) {
         waitForMemory();
         return 0;
       }
-      ByteBuffer bigger = ByteBuffer.allocate(required);
+      ByteBuffer bigger = ByteBuffer.allocate(size);
       in.flip();
       bigger.put(in);
       in = bigger;
@@ -163,11 +223,13 @@ final class Connection implements FrameHandler {
       return 1;
     }
     long credit = in.capacity();
-    if (!context.budget.tryReserve(credit)) {
+    if (!reserve(credit)) {
       waitForMemory();
       return 0;
     }
     copyCredit = credit;
+    long framesBefore = framesRead + reader.framesSkipped();
+    boolean wasSkipping = reader.skipping();
     try {
       int n = channel.read(in);
       if (n < 0) {
@@ -186,9 +248,13 @@ final class Connection implements FrameHandler {
       } else if (state == LEGACY) {
         readLegacy();
       }
+      boolean boundary =
+          framesRead + reader.framesSkipped() != framesBefore
+              || (wasSkipping && !reader.skipping());
+      trackFrameStart(boundary);
       return 1;
     } finally {
-      context.budget.release(copyCredit);
+      release(copyCredit);
       copyCredit = 0;
       updateInterest();
     }
@@ -202,7 +268,7 @@ final class Connection implements FrameHandler {
   private void processBuffered() {
     in.flip();
     try {
-      reader.read(in, this);
+      framesRead += reader.read(in, this);
       if (parked) {
         in.position(parkedAt);
         // The reader went past the parked frame; a fresh one starts again at its header.
@@ -234,6 +300,19 @@ final class Connection implements FrameHandler {
   private void park(int payloadOffset) {
     parked = true;
     parkedAt = payloadOffset - Wire.HEADER_LENGTH - in.arrayOffset();
+  }
+
+  /**
+   * Starts the frame deadline when the bytes read leave a frame incomplete that began in this read
+   * ({@code boundary}: a frame ended in it) or after none was pending; clears it when none is.
+   */
+  private void trackFrameStart(boolean boundary) {
+    boolean partial = in.position() > 0 || (state != LEGACY && reader.skipping());
+    if (!partial) {
+      frameStartNanos = -1;
+    } else if (frameStartNanos < 0 || boundary) {
+      frameStartNanos = loop.now();
+    }
   }
 
   /**
@@ -473,7 +552,7 @@ final class Connection implements FrameHandler {
         if (sanitized != null) {
           // Every sink gets the sanitized payload instead of the guest's bytes.
           giveBack(copy);
-          context.budget.forceReserve(sanitized.length);
+          forceReserve(sanitized.length); // released with the slot, as the legacy path does
           slot.payload = sanitized;
           dispatchPrepared(slot, sequence, spans, sanitized.length);
           return;
@@ -599,6 +678,7 @@ final class Connection implements FrameHandler {
         int bodyOffset = in.arrayOffset() + in.position() + LEGACY_HEADER;
         in.position(in.position() + total);
         legacyRequired = LEGACY_HEADER;
+        framesRead++;
         byte[] request;
         try {
           request = decoder.decode(in.array(), bodyOffset, (int) length);
@@ -626,7 +706,7 @@ final class Connection implements FrameHandler {
         lastSequence++;
         Slot slot = newSlot(lastSequence);
         // The decoder's array is ours now; account for it like a copy.
-        context.budget.forceReserve(request.length);
+        forceReserve(request.length);
         slot.payload = request;
         dispatchPrepared(slot, lastSequence, spans, request.length);
       }
@@ -847,7 +927,7 @@ final class Connection implements FrameHandler {
     if (spare == null && state != CLOSED && payload.length <= baseSize && session != null) {
       spare = payload; // stays accounted; reused for the next small batch
     } else {
-      context.budget.release(payload.length);
+      release(payload.length);
     }
   }
 
@@ -999,6 +1079,26 @@ final class Connection implements FrameHandler {
       }
       return;
     }
+    long sinceLastTimer = now - lastTimerNanos;
+    lastTimerNanos = now;
+    if (frameStartNanos >= 0) {
+      if (!wantsRead()) {
+        frameStartNanos += sinceLastTimer; // the receiver is not reading: not the guest's time
+      } else if (now - frameStartNanos > config.frameTimeout().toNanos()) {
+        fail(
+            Wire.PROTOCOL_VIOLATION,
+            0,
+            "frame_timeout",
+            "frame not completed within "
+                + config.frameTimeout()
+                + " ("
+                + in.position()
+                + " bytes buffered, "
+                + (state == LEGACY ? legacyRequired : reader.requiredCapacity())
+                + " needed)");
+        return;
+      }
+    }
     long idle = config.idleTimeout().toNanos();
     if (idle > 0 && now - lastReadNanos > idle && count == 0) {
       closeNow(Level.INFO, "idle", "idle for " + config.idleTimeout());
@@ -1006,11 +1106,11 @@ final class Connection implements FrameHandler {
     }
     if (now - lastReadNanos > QUIET_NANOS) {
       if (in.position() == 0 && in.capacity() > baseSize) {
-        context.budget.release(in.capacity() - baseSize);
+        release(in.capacity() - baseSize);
         in = ByteBuffer.allocate(baseSize);
       }
       if (spare != null) {
-        context.budget.release(spare.length);
+        release(spare.length);
         spare = null;
       }
     }
@@ -1054,6 +1154,7 @@ final class Connection implements FrameHandler {
       return;
     }
     state = CLOSED;
+    context.peers.closed(share);
     if (!hasPendingSlots()) {
       releaseSession(); // else when the last batch in the sinks finishes: its outcome still counts
     }
@@ -1065,10 +1166,11 @@ final class Connection implements FrameHandler {
     } catch (IOException e) {
       ReceiverContext.LOGGER.log(Level.FINE, "close failed", e);
     }
-    context.budget.release(in.capacity());
+    context.budget.release(Math.min(in.capacity(), baseSize));
+    release(in.capacity() - baseSize);
     in = ByteBuffer.allocate(0);
     if (spare != null) {
-      context.budget.release(spare.length);
+      release(spare.length);
       spare = null;
     }
     if (slots != null) {

@@ -212,6 +212,7 @@ public final class ReceiveLoop implements AutoCloseable {
       accepted++;
       if (context.connections.incrementAndGet() > context.config.maxConnections()) {
         context.connections.decrementAndGet();
+        context.metrics.refused(listener.transport().name(), "max_connections");
         context.connectionLog.log(
             Level.WARNING,
             "refusing connection on "
@@ -223,7 +224,10 @@ public final class ReceiveLoop implements AutoCloseable {
         continue;
       }
       try {
-        register(listener, channel);
+        if (!register(listener, channel)) {
+          context.connections.decrementAndGet();
+          closeQuietly(channel);
+        }
       } catch (IOException | RuntimeException e) {
         context.connections.decrementAndGet();
         context.connectionLog.log(
@@ -239,28 +243,52 @@ public final class ReceiveLoop implements AutoCloseable {
     return accepted;
   }
 
-  private void register(Listener listener, SocketChannel channel) throws IOException {
+  /**
+   * Identifies the peer and registers its connection; false if the peer already has the most
+   * connections one peer may have (refused, counted and logged here).
+   */
+  private boolean register(Listener listener, SocketChannel channel) throws IOException {
     channel.configureBlocking(false);
     PeerIdentity peer = listener.transport().peerIdentity(channel, listener.endpoint());
-    Attributes identity = peer.attributes();
-    if (context.config.identityResolver() != null) {
-      Attributes extra = context.config.identityResolver().resolve(peer);
-      if (extra != null && !extra.isEmpty()) {
-        // Transport facts win over resolver attributes of the same name.
-        identity = extra.toBuilder().putAll(peer.attributes()).build();
-      }
+    String peerKey = PeerLimits.keyOf(peer);
+    PeerLimits.Peer share = context.peers.open(peerKey);
+    if (share == null) {
+      context.metrics.refused(peer.transport(), "peer_connections");
+      context.connectionLog.log(
+          Level.WARNING,
+          "refusing connection from "
+              + peerKey
+              + " on "
+              + listener.endpoint()
+              + ": that peer already has max connections per peer "
+              + context.peers.maxConnections());
+      return false;
     }
-    Connection c = new Connection(this, channel, peer, identity, now);
+    Attributes identity = peer.attributes();
+    try {
+      if (context.config.identityResolver() != null) {
+        Attributes extra = context.config.identityResolver().resolve(peer);
+        if (extra != null && !extra.isEmpty()) {
+          // Transport facts win over resolver attributes of the same name.
+          identity = extra.toBuilder().putAll(peer.attributes()).build();
+        }
+      }
+    } catch (RuntimeException e) {
+      context.peers.closed(share);
+      throw e;
+    }
+    Connection c = new Connection(this, channel, peer, share, identity, now);
     try {
       c.key = channel.register(selector, SelectionKey.OP_READ, c);
     } catch (IOException | RuntimeException e) {
-      c.close(); // returns the read buffer the constructor reserved; the caller closes the channel
+      c.close(); // returns the memory and the peer slot the constructor took; the caller closes
       throw e;
     }
     c.index = connections.size();
     connections.add(c);
     context.metrics.connectionOpened(c.guest);
     c.updateInterest();
+    return true;
   }
 
   /** Called by a connection as it closes. */

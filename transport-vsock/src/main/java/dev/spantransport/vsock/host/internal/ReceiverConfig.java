@@ -22,10 +22,13 @@ import java.util.Set;
  * @param maxSpansPerFrame most spans accepted in one SPANS frame
  * @param window most un-acked SPANS frames per connection
  * @param maxConnections most open connections over all endpoints
+ * @param maxConnectionsPerPeer most open connections of one peer (see {@link PeerLimits})
  * @param receiveBufferBudget bytes all connections may hold beyond their base read buffers
+ * @param peerReceiveBufferBudget bytes of that budget the connections of one peer may hold
  * @param initialReadBufferSize base read buffer per connection
  * @param handshakeTimeout time a new connection has to send CLIENT_HELLO
  * @param idleTimeout time without traffic after which a connection is closed; zero = never
+ * @param frameTimeout time a frame may take from its first byte to its last
  * @param sessionTableSize sessions remembered for dedupe
  * @param identityResolver optional extra identity, or null
  * @param legacyFrameDecoder optional Kata decoder, or null
@@ -41,10 +44,13 @@ public record ReceiverConfig(
     int maxSpansPerFrame,
     int window,
     int maxConnections,
+    int maxConnectionsPerPeer,
     long receiveBufferBudget,
+    long peerReceiveBufferBudget,
     int initialReadBufferSize,
     Duration handshakeTimeout,
     Duration idleTimeout,
+    Duration frameTimeout,
     int sessionTableSize,
     GuestIdentityResolver identityResolver,
     LegacyFrameDecoder legacyFrameDecoder,

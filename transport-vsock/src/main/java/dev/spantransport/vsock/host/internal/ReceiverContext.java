@@ -20,6 +20,7 @@ public final class ReceiverContext {
   final ReceiverConfig config;
   final SpanSink[] sinks;
   final MemoryBudget budget;
+  final PeerLimits peers;
   final SessionTable sessions;
   final ReceiverMetrics metrics;
   final AtomicInteger connections = new AtomicInteger();
@@ -36,6 +37,7 @@ public final class ReceiverContext {
     this.config = config;
     this.sinks = config.sinks().toArray(new SpanSink[0]);
     this.budget = new MemoryBudget(config.receiveBufferBudget());
+    this.peers = new PeerLimits(config.maxConnectionsPerPeer(), config.peerReceiveBufferBudget());
     // Settled sequences a session needs: the batches of one window after a refused one, twice.
     this.sessions = new SessionTable(config.sessionTableSize(), 2 * config.window());
     this.payloadLimits = PayloadLimits.of(config.spanLimits());

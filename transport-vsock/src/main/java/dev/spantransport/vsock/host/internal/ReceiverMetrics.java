@@ -18,10 +18,12 @@ import io.opentelemetry.api.metrics.MeterProvider;
  *
  * <p>Instruments (meter {@code dev.spantransport.receiver}): {@code spantransport.receiver.
  * connections} (up-down), {@code .batches}, {@code .spans}, {@code .acked} (batches), {@code
- * .duplicates} (batches), {@code .rejected} (with {@code reason}), {@code .sink.duration}
- * (seconds), {@code .stripped} (payload attributes under {@code spantransport.peer.} removed) and
- * {@code .limited} (items removed or values cut over the span limits, with {@code kind}: {@code
- * attributes}, {@code events}, {@code links}, {@code values}).
+ * .duplicates} (batches), {@code .rejected} (with {@code reason}), {@code .refused} (connections
+ * closed on accept, with {@code reason} {@code max_connections} or {@code peer_connections} and the
+ * peer's transport), {@code .sink.duration} (seconds), {@code .stripped} (payload attributes under
+ * {@code spantransport.peer.} removed) and {@code .limited} (items removed or values cut over the
+ * span limits, with {@code kind}: {@code attributes}, {@code events}, {@code links}, {@code
+ * values}).
  *
  * <p>This class is internal and may change without notice.
  */
@@ -43,6 +45,7 @@ public final class ReceiverMetrics {
   private final LongCounter acked;
   private final LongCounter duplicates;
   private final LongCounter rejected;
+  private final LongCounter refused;
   private final DoubleHistogram sinkDuration;
   private final LongCounter stripped;
   private final LongCounter limited;
@@ -78,6 +81,11 @@ public final class ReceiverMetrics {
         meter
             .counterBuilder("spantransport.receiver.rejected")
             .setDescription("Connections closed or batches refused, by reason")
+            .build();
+    refused =
+        meter
+            .counterBuilder("spantransport.receiver.refused")
+            .setDescription("Connections closed on accept because a connection limit was reached")
             .build();
     sinkDuration =
         meter
@@ -148,6 +156,10 @@ public final class ReceiverMetrics {
     if (count > 0) {
       limited.add(count, guest.toBuilder().put(KIND, kind).build());
     }
+  }
+
+  void refused(String transport, String reason) {
+    refused.add(1, Attributes.of(TRANSPORT, transport, REASON, reason));
   }
 
   void sinkDuration(Attributes guest, long nanos) {

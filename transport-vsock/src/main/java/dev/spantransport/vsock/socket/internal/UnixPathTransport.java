@@ -2,13 +2,14 @@ package dev.spantransport.vsock.socket.internal;
 
 import dev.spantransport.spi.Endpoint;
 import dev.spantransport.spi.PeerIdentity;
-import dev.spantransport.spi.SpanTransport;
 import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A transport whose endpoints name a Unix domain socket: {@link UnixTransport} uses the endpoint's
@@ -19,7 +20,7 @@ import java.util.Objects;
  *
  * @param <E> the endpoint type this transport accepts
  */
-abstract class UnixPathTransport<E extends Endpoint> implements SpanTransport {
+abstract class UnixPathTransport<E extends Endpoint> implements SocketFileTransport {
 
   private final String name;
   private final Class<E> endpointType;
@@ -54,6 +55,18 @@ abstract class UnixPathTransport<E extends Endpoint> implements SpanTransport {
   public final ServerSocketChannel listen(Endpoint endpoint) throws IOException {
     E e = Transports.require(this, endpoint, endpointType);
     return UnixSockets.listen(impl, socketPath(e), e);
+  }
+
+  @Override
+  public final ServerSocketChannel listen(Endpoint endpoint, Set<PosixFilePermission> permissions)
+      throws IOException {
+    E e = Transports.require(this, endpoint, endpointType);
+    return UnixSockets.listen(impl, socketPath(e), e, Objects.requireNonNull(permissions));
+  }
+
+  @Override
+  public final void deleteSocketFile(Endpoint endpoint) throws IOException {
+    UnixSockets.deleteSocketFile(socketPath(Transports.require(this, endpoint, endpointType)));
   }
 
   @Override

@@ -14,9 +14,14 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 import org.newsclub.net.unix.AFSocket;
@@ -35,20 +40,21 @@ import org.newsclub.net.unix.AFUNIXSocketCredentials;
  *   <li>{@link Impl#JDK} (the default, JDK 16+ Unix channels, no native code): selected with the
  *       JDK's epoll selector, which scales to thousands of guests; the peer identity carries the
  *       peer's user name only (the JDK exposes {@code SO_PEERCRED} as user and group principals,
- *       without pid or numeric ids), and the socket file stays after close; the next listen on the
- *       path removes it as stale.
+ *       without pid or numeric ids).
  *   <li>{@link Impl#JUNIXSOCKET} (opt-in with the system property {@value #IMPL_PROPERTY}{@code
  *       =junixsocket}, when junixsocket's native library loads): the peer identity carries the
- *       peer's pid, uid and gid from {@code SO_PEERCRED} and the listener deletes its socket file
- *       on close, but junixsocket's selector polls every registered channel on each wake-up, so it
- *       suits tens of guests rather than thousands.
+ *       peer's pid, uid and gid from {@code SO_PEERCRED}, but junixsocket's selector polls every
+ *       registered channel on each wake-up, so it suits tens of guests rather than thousands.
  * </ul>
  *
  * <p>Listening on a path that exists: if it is a socket that refuses connections (its listener
  * died), it is deleted and the path reused; if something accepts on it, listening fails and the
- * live socket is left alone; if it is not a socket, listening fails and nothing is deleted. The new
- * socket file gets {@link SocketFiles#OWNER_ONLY} permissions; callers may widen them with {@link
- * SocketFiles#setPermissions}.
+ * live socket is left alone; if it cannot be probed (e.g. permission denied) or is not a socket,
+ * listening fails and nothing is deleted. The new socket file appears at the path with its final
+ * permissions ({@link SocketFiles#OWNER_ONLY} unless the caller asks for others), never with the
+ * umask's: see {@link #listen(Impl, Path, Endpoint, Set)}. With either implementation the socket
+ * file stays after the channel is closed: its owner deletes it, or the next listen on the path
+ * removes it as stale.
  *
  * <p>Internal, may change.
  */
@@ -61,9 +67,9 @@ final class UnixSockets {
 
   /** Which Unix socket implementation a transport uses. */
   enum Impl {
-    /** junixsocket's AF_UNIX channels: pid/uid/gid peer credentials, delete on close. */
+    /** junixsocket's AF_UNIX channels: pid/uid/gid peer credentials. */
     JUNIXSOCKET,
-    /** The JDK's Unix domain channels: peer user name only, file left after close. */
+    /** The JDK's Unix domain channels: peer user name only. */
     JDK;
 
     /**
@@ -89,7 +95,36 @@ final class UnixSockets {
   private UnixSockets() {}
 
   static ServerSocketChannel listen(Impl impl, Path path, Endpoint endpoint) throws IOException {
+    return listen(impl, path, endpoint, SocketFiles.OWNER_ONLY);
+  }
+
+  /**
+   * Listens on {@code path} so that the socket file never exists there with other permissions than
+   * {@code permissions}: the socket is bound inside a fresh directory next to {@code path} that
+   * only the owner may enter ({@code rwx------}, created with that mode; see {@link
+   * #stagingDirectory}), given its permissions there, and only then linked to {@code path}. The
+   * link fails, rather than replace anything, if the path was taken in the meantime. A connection
+   * can therefore only reach the socket through a file that already has its final permissions.
+   *
+   * <p>With the JDK's channels the staging directory is removed at once. junixsocket checks on each
+   * accept that the address it bound still names its socket, so with junixsocket the staged name
+   * stays inside the owner-only directory while the listener is open and is deleted on close; the
+   * empty directory is removed by {@link #deleteSocketFile} or by the next listen on the path.
+   */
+  static ServerSocketChannel listen(
+      Impl impl, Path path, Endpoint endpoint, Set<PosixFilePermission> permissions)
+      throws IOException {
     removeStaleSocket(path, endpoint);
+    Path staging = stagingDirectory(path);
+    try {
+      Files.createDirectory(
+          staging,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } catch (IOException e) {
+      throw Transports.failed("cannot listen on", endpoint, e);
+    }
+    Path staged = staging.resolve("s");
+    boolean keepStaged = false;
     ServerSocketChannel channel =
         impl == Impl.JUNIXSOCKET
             ? AFUNIXServerSocketChannel.open()
@@ -97,26 +132,59 @@ final class UnixSockets {
     try {
       if (channel instanceof AFUNIXServerSocketChannel) {
         AFUNIXServerSocketChannel c = (AFUNIXServerSocketChannel) channel;
-        c.bind(AFUNIXSocketAddress.of(path), Transports.BACKLOG);
-        c.setDeleteOnClose(true);
+        c.bind(AFUNIXSocketAddress.of(staged), Transports.BACKLOG);
+        c.setDeleteOnClose(true); // the staged name only; the listener's owner deletes the file
       } else {
-        channel.bind(UnixDomainSocketAddress.of(path), Transports.BACKLOG);
+        channel.bind(UnixDomainSocketAddress.of(staged), Transports.BACKLOG);
       }
+      try {
+        Files.setPosixFilePermissions(staged, permissions);
+      } catch (IOException | RuntimeException e) {
+        throw new IOException(
+            "cannot set permissions " + PosixFilePermissions.toString(permissions) + ": " + e, e);
+      }
+      try {
+        Files.createLink(path, staged);
+      } catch (FileAlreadyExistsException e) {
+        throw new IOException(
+            "another process created " + path + " while this listener was being set up", e);
+      }
+      keepStaged = impl == Impl.JUNIXSOCKET;
     } catch (IOException e) {
       channel.close();
       throw Transports.failed("cannot listen on", endpoint, e);
     } catch (RuntimeException e) {
       channel.close();
       throw e;
-    }
-    try {
-      SocketFiles.setPermissions(path, SocketFiles.OWNER_ONLY);
-    } catch (IOException | RuntimeException e) {
-      channel.close();
-      throw new IOException(
-          "cannot restrict permissions of " + path + " for " + endpoint + ": " + e.getMessage(), e);
+    } finally {
+      if (!keepStaged) {
+        Files.deleteIfExists(staged);
+        Files.deleteIfExists(staging);
+      }
     }
     return channel;
+  }
+
+  /**
+   * Returns the owner-only directory in which the socket for {@code path} is bound before it is
+   * linked into place: {@code .<name>.listen} beside it.
+   */
+  static Path stagingDirectory(Path path) {
+    Path absolute = path.toAbsolutePath();
+    return absolute.resolveSibling("." + absolute.getFileName() + ".listen");
+  }
+
+  /**
+   * Deletes a listener's socket file and what is left of its staging directory.
+   *
+   * @param path the socket file
+   * @throws IOException if they exist and cannot be deleted
+   */
+  static void deleteSocketFile(Path path) throws IOException {
+    Files.deleteIfExists(path);
+    Path staging = stagingDirectory(path);
+    Files.deleteIfExists(staging.resolve("s"));
+    Files.deleteIfExists(staging);
   }
 
   static SocketChannel connect(Impl impl, Path path, Endpoint endpoint, int timeoutMillis)
@@ -186,10 +254,33 @@ final class UnixSockets {
   }
 
   /**
-   * Makes room for a new listener at {@code path}: deletes a dead socket file, refuses to touch a
-   * live socket or anything that is not a socket.
+   * Makes room for a new listener at {@code path}, the one stale-socket routine of this project:
+   * nothing there is fine; a socket whose connect is refused ({@code ECONNREFUSED}: the listener
+   * that made it is gone) is deleted; a live socket, a socket that cannot be probed (permission
+   * denied, or any other error) and anything that is not a socket are left untouched and fail the
+   * listen with a message that says which.
    */
   static void removeStaleSocket(Path path, Endpoint endpoint) throws IOException {
+    Path staging = stagingDirectory(path);
+    if (Files.isDirectory(staging, LinkOption.NOFOLLOW_LINKS)) {
+      // Left by a listener that died: its staged name is checked like the socket file itself.
+      removeStaleFile(staging.resolve("s"), endpoint);
+      try {
+        Files.deleteIfExists(staging);
+      } catch (DirectoryNotEmptyException e) {
+        throw new IOException(
+            "cannot listen on "
+                + endpoint
+                + ": "
+                + staging
+                + " holds unexpected files (it is left untouched)",
+            e);
+      }
+    }
+    removeStaleFile(path, endpoint);
+  }
+
+  private static void removeStaleFile(Path path, Endpoint endpoint) throws IOException {
     if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
@@ -205,15 +296,17 @@ final class UnixSockets {
     try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
       live = probe.isConnected();
     } catch (ConnectException refused) {
-      live = false; // nobody accepts on it: the listener that made it is gone
+      // The JDK reports ECONNREFUSED (and only it, for a Unix socket) as ConnectException.
+      live = false;
     } catch (IOException e) {
       throw new IOException(
           "cannot listen on "
               + endpoint
               + ": cannot check whether "
               + path
-              + " is in use: "
-              + e.getMessage(),
+              + " is in use ("
+              + e.getMessage()
+              + "); it is left untouched",
           e);
     }
     if (live) {
