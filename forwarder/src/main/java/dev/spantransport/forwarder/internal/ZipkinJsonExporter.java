@@ -2,6 +2,7 @@ package dev.spantransport.forwarder.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.spantransport.sink.SpanBatch;
 import dev.spantransport.sink.internal.DaemonThreads;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -47,6 +48,8 @@ import java.util.stream.Collectors;
  * attributes then span attributes (a span attribute wins on the same key) plus {@code
  * otel.scope.name}/{@code otel.scope.version}, {@code otel.status_code} for OK and ERROR and an
  * {@code error} tag (the status description, or {@code true}) for ERROR, one annotation per event.
+ * The guest identity is written last: the resource's {@code spantransport.peer.*} attributes win
+ * over any tag of the same key, and span attributes under that prefix are left out.
  *
  * <p>{@link #export} returns at once; each POST is sent, blocking, on one of the exporter's own
  * daemon threads ({@code zipkin-exporter-N}, at most {@value #MAX_CONCURRENT_REQUESTS}; more wait
@@ -288,7 +291,13 @@ public final class ZipkinJsonExporter implements SpanExporter {
                 tags.put(k.getKey(), value(v));
               }
             });
-    span.getAttributes().forEach((k, v) -> tags.put(k.getKey(), value(v)));
+    span.getAttributes()
+        .forEach(
+            (k, v) -> {
+              if (!k.getKey().startsWith(SpanBatch.PEER_ATTRIBUTE_PREFIX)) {
+                tags.put(k.getKey(), value(v));
+              }
+            });
     InstrumentationScopeInfo scope = span.getInstrumentationScopeInfo();
     if (!scope.getName().isEmpty()) {
       tags.put("otel.scope.name", scope.getName());
@@ -304,6 +313,15 @@ public final class ZipkinJsonExporter implements SpanExporter {
     } else if (status.getStatusCode() == StatusCode.OK) {
       tags.put("otel.status_code", "OK");
     }
+    // Identity last: only the receiver puts these on the resource, and nothing overwrites them.
+    span.getResource()
+        .getAttributes()
+        .forEach(
+            (k, v) -> {
+              if (k.getKey().startsWith(SpanBatch.PEER_ATTRIBUTE_PREFIX)) {
+                tags.put(k.getKey(), value(v));
+              }
+            });
     return tags;
   }
 

@@ -173,6 +173,32 @@ class ZipkinJsonExporterTest {
   }
 
   @Test
+  void guestIdentityTagsWinOverSpanAttributesClaimingThem() throws Exception {
+    AttributeKey<String> path = AttributeKey.stringKey("spantransport.peer.socket_path");
+    AttributeKey<String> user = AttributeKey.stringKey("spantransport.peer.user");
+    SpanData forged =
+        TestSpanData.builder()
+            .setSpanContext(
+                SpanContext.create(
+                    "0af7651916cd43dd8448eb211c80319c",
+                    "b7ad6b7169203331",
+                    TraceFlags.getSampled(),
+                    TraceState.getDefault()))
+            .setName("op")
+            .setKind(SpanKind.INTERNAL)
+            .setStartEpochNanos(1_000_000_000L)
+            .setEndEpochNanos(2_000_000_000L)
+            .setHasEnded(true)
+            .setStatus(StatusData.unset())
+            .setResource(Resource.create(Attributes.of(path, "/run/vm.sock_10240")))
+            .setAttributes(Attributes.of(path, "/forged/path", user, "root"))
+            .build();
+    JsonNode tags = JSON.readTree(ZipkinJsonExporter.encode(List.of(forged))).get(0).get("tags");
+    assertEquals("/run/vm.sock_10240", tags.get(path.getKey()).asText());
+    assertFalse(tags.has(user.getKey()), "a span attribute under the reserved prefix: " + tags);
+  }
+
+  @Test
   void rejectsNonHttpEndpointAndNonPositiveTimeout() {
     IllegalArgumentException e =
         assertThrows(

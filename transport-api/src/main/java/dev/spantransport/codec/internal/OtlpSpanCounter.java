@@ -5,6 +5,9 @@ import static dev.spantransport.codec.internal.ProtoWire.WIRETYPE_FIXED64;
 import static dev.spantransport.codec.internal.ProtoWire.WIRETYPE_LENGTH_DELIMITED;
 import static dev.spantransport.codec.internal.ProtoWire.WIRETYPE_VARINT;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
 /**
  * The fast path of {@link OtlpValidator#countSpans}: the same walk over an OTLP {@code
  * ExportTraceServiceRequest}, over a plain {@code byte[]} and an {@code int} position, with no
@@ -33,18 +36,51 @@ public final class OtlpSpanCounter {
   /** Returned when the payload needs the validator's full treatment. */
   public static final int BAIL = -1;
 
+  /** The prefix of attribute keys only the host may set: the guest's transport identity. */
+  public static final String RESERVED_PREFIX = "spantransport.peer.";
+
+  private static final byte[] RESERVED = RESERVED_PREFIX.getBytes(StandardCharsets.US_ASCII);
+
   private static final int LD = WIRETYPE_LENGTH_DELIMITED;
   private static final int VARINT = WIRETYPE_VARINT;
   private static final int I64 = WIRETYPE_FIXED64;
   private static final int I32 = WIRETYPE_FIXED32;
 
-  private OtlpSpanCounter() {}
+  private final PayloadLimits limits;
+  private boolean needsRewrite;
+
+  /**
+   * Creates a counter that also notes whether a payload breaks {@code limits} or carries an
+   * attribute under {@link #RESERVED_PREFIX}; not thread-safe.
+   */
+  public OtlpSpanCounter(PayloadLimits limits) {
+    this.limits = limits;
+  }
 
   /**
    * Returns the number of spans in the {@code length} bytes at {@code offset}, or {@link #BAIL} if
    * the validator must decide. The range must be inside {@code buf}.
    */
   public static int countSpans(byte[] buf, int offset, int length) {
+    return new OtlpSpanCounter(PayloadLimits.NONE).count(buf, offset, length);
+  }
+
+  /**
+   * Whether the payload of the last {@link #count} that did not bail needs the sanitizer: some
+   * resource, scope, span, event or link attribute key starts with {@link #RESERVED_PREFIX}, or a
+   * count or string length is over the limits. False means the payload can go to the sinks as is.
+   */
+  public boolean needsRewrite() {
+    return needsRewrite;
+  }
+
+  /**
+   * Returns the number of spans in the {@code length} bytes at {@code offset}, or {@link #BAIL} if
+   * the validator must decide, and notes {@link #needsRewrite()}. The range must be inside {@code
+   * buf}.
+   */
+  public int count(byte[] buf, int offset, int length) {
+    needsRewrite = false;
     int end = offset + length;
     int p = offset;
     int spans = 0;
@@ -80,7 +116,7 @@ public final class OtlpSpanCounter {
   }
 
   /** Walks a ResourceSpans body [p, end) and returns its span count, or BAIL. */
-  private static int resourceSpans(byte[] b, int p, int end) {
+  private int resourceSpans(byte[] b, int p, int end) {
     int spans = 0;
     while (p < end) {
       int tag = tag(b, p, end);
@@ -133,7 +169,8 @@ public final class OtlpSpanCounter {
     return spans;
   }
 
-  private static int resource(byte[] b, int p, int end) {
+  private int resource(byte[] b, int p, int end) {
+    int attributes = 0;
     while (p < end) {
       int tag = tag(b, p, end);
       if (tag == BAIL) {
@@ -142,7 +179,8 @@ public final class OtlpSpanCounter {
       p += tag < 0x80 ? 1 : 2;
       switch (tag) {
         case OtlpFields.RESOURCE_ATTRIBUTES << 3 | LD:
-          p = keyValueField(b, p, end, 0);
+          p = attribute(b, p, end);
+          attributes++;
           break;
         case OtlpFields.RESOURCE_DROPPED_ATTRIBUTES_COUNT << 3 | VARINT:
           p = varint(b, p, end);
@@ -154,11 +192,14 @@ public final class OtlpSpanCounter {
         return BAIL;
       }
     }
+    if (attributes > limits.maxAttributes) {
+      needsRewrite = true;
+    }
     return p;
   }
 
   /** Walks a ScopeSpans body [p, end) and returns its span count, or BAIL. */
-  private static int scopeSpans(byte[] b, int p, int end) {
+  private int scopeSpans(byte[] b, int p, int end) {
     int spans = 0;
     while (p < end) {
       int tag = tag(b, p, end);
@@ -202,7 +243,7 @@ public final class OtlpSpanCounter {
    * Reads a length at p and walks the body that follows as {@code body}; returns the position after
    * the body, or BAIL.
    */
-  private static int message(byte[] b, int p, int end, int body, int depth) {
+  private int message(byte[] b, int p, int end, int body, int depth) {
     int len = length(b, p, end);
     if (len == BAIL) {
       return BAIL;
@@ -241,7 +282,8 @@ public final class OtlpSpanCounter {
     return r == BAIL ? BAIL : stop;
   }
 
-  private static int scope(byte[] b, int p, int end) {
+  private int scope(byte[] b, int p, int end) {
+    int attributes = 0;
     while (p < end) {
       int tag = tag(b, p, end);
       if (tag == BAIL) {
@@ -254,7 +296,8 @@ public final class OtlpSpanCounter {
           p = bytes(b, p, end);
           break;
         case OtlpFields.SCOPE_ATTRIBUTES << 3 | LD:
-          p = keyValueField(b, p, end, 0);
+          p = attribute(b, p, end);
+          attributes++;
           break;
         case OtlpFields.SCOPE_DROPPED_ATTRIBUTES_COUNT << 3 | VARINT:
           p = varint(b, p, end);
@@ -266,10 +309,16 @@ public final class OtlpSpanCounter {
         return BAIL;
       }
     }
+    if (attributes > limits.maxAttributes) {
+      needsRewrite = true;
+    }
     return p;
   }
 
-  private static int span(byte[] b, int p, int end) {
+  private int span(byte[] b, int p, int end) {
+    int attributes = 0;
+    int events = 0;
+    int links = 0;
     while (p < end) {
       int tag = tag(b, p, end);
       if (tag == BAIL) {
@@ -299,13 +348,16 @@ public final class OtlpSpanCounter {
           p = fixed(p, end, 8);
           break;
         case OtlpFields.SPAN_ATTRIBUTES << 3 | LD:
-          p = keyValueField(b, p, end, 0);
+          p = attribute(b, p, end);
+          attributes++;
           break;
         case OtlpFields.SPAN_EVENTS << 3 | LD:
           p = message(b, p, end, EVENT, 0);
+          events++;
           break;
         case OtlpFields.SPAN_LINKS << 3 | LD:
           p = message(b, p, end, LINK, 0);
+          links++;
           break;
         case OtlpFields.SPAN_STATUS << 3 | LD:
           p = message(b, p, end, STATUS, 0);
@@ -320,10 +372,14 @@ public final class OtlpSpanCounter {
         return BAIL;
       }
     }
+    if (attributes > limits.maxAttributes || events > limits.maxEvents || links > limits.maxLinks) {
+      needsRewrite = true;
+    }
     return p;
   }
 
-  private static int event(byte[] b, int p, int end) {
+  private int event(byte[] b, int p, int end) {
+    int attributes = 0;
     while (p < end) {
       int tag = tag(b, p, end);
       if (tag == BAIL) {
@@ -338,7 +394,8 @@ public final class OtlpSpanCounter {
           p = bytes(b, p, end);
           break;
         case OtlpFields.EVENT_ATTRIBUTES << 3 | LD:
-          p = keyValueField(b, p, end, 0);
+          p = attribute(b, p, end);
+          attributes++;
           break;
         case OtlpFields.EVENT_DROPPED_ATTRIBUTES_COUNT << 3 | VARINT:
           p = varint(b, p, end);
@@ -350,10 +407,14 @@ public final class OtlpSpanCounter {
         return BAIL;
       }
     }
+    if (attributes > limits.maxAttributesPerEvent) {
+      needsRewrite = true;
+    }
     return p;
   }
 
-  private static int link(byte[] b, int p, int end) {
+  private int link(byte[] b, int p, int end) {
+    int attributes = 0;
     while (p < end) {
       int tag = tag(b, p, end);
       if (tag == BAIL) {
@@ -371,7 +432,8 @@ public final class OtlpSpanCounter {
           p = bytes(b, p, end);
           break;
         case OtlpFields.LINK_ATTRIBUTES << 3 | LD:
-          p = keyValueField(b, p, end, 0);
+          p = attribute(b, p, end);
+          attributes++;
           break;
         case OtlpFields.LINK_DROPPED_ATTRIBUTES_COUNT << 3 | VARINT:
           p = varint(b, p, end);
@@ -386,10 +448,13 @@ public final class OtlpSpanCounter {
         return BAIL;
       }
     }
+    if (attributes > limits.maxAttributesPerLink) {
+      needsRewrite = true;
+    }
     return p;
   }
 
-  private static int status(byte[] b, int p, int end) {
+  private int status(byte[] b, int p, int end) {
     while (p < end) {
       int tag = tag(b, p, end);
       if (tag == BAIL) {
@@ -413,11 +478,12 @@ public final class OtlpSpanCounter {
     return p;
   }
 
-  private static int keyValueField(byte[] b, int p, int end, int depth) {
-    return message(b, p, end, KEY_VALUE, depth);
+  /** Walks one attribute (a KeyValue field of a resource, scope, span, event or link) at p. */
+  private int attribute(byte[] b, int p, int end) {
+    return message(b, p, end, KEY_VALUE, 0);
   }
 
-  private static int keyValue(byte[] b, int p, int end, int depth) {
+  private int keyValue(byte[] b, int p, int end, int depth) {
     while (p < end) {
       int tag = tag(b, p, end);
       if (tag == BAIL) {
@@ -426,8 +492,18 @@ public final class OtlpSpanCounter {
       p += tag < 0x80 ? 1 : 2;
       switch (tag) {
         case OtlpFields.KEY_VALUE_KEY << 3 | LD:
-          p = bytes(b, p, end);
-          break;
+          {
+            int len = length(b, p, end);
+            if (len == BAIL) {
+              return BAIL;
+            }
+            p += ProtoWire.varintSize(len);
+            if (depth == 0 && isReserved(b, p, len)) {
+              needsRewrite = true;
+            }
+            p += len;
+            break;
+          }
         case OtlpFields.KEY_VALUE_VALUE << 3 | LD:
           p = message(b, p, end, ANY_VALUE, depth);
           break;
@@ -441,7 +517,7 @@ public final class OtlpSpanCounter {
     return p;
   }
 
-  private static int anyValue(byte[] b, int p, int end, int depth) {
+  private int anyValue(byte[] b, int p, int end, int depth) {
     if (depth > OtlpFields.MAX_VALUE_DEPTH) {
       return BAIL;
     }
@@ -453,6 +529,18 @@ public final class OtlpSpanCounter {
       p += tag < 0x80 ? 1 : 2;
       switch (tag) {
         case OtlpFields.ANY_STRING << 3 | LD:
+          {
+            int len = length(b, p, end);
+            if (len == BAIL) {
+              return BAIL;
+            }
+            // A string of at most maxValueLength bytes has at most that many UTF-16 units.
+            if (len > limits.maxValueLength && depth <= 1) {
+              needsRewrite = true;
+            }
+            p += ProtoWire.varintSize(len) + len;
+            break;
+          }
         case OtlpFields.ANY_BYTES << 3 | LD:
           p = bytes(b, p, end);
           break;
@@ -479,7 +567,7 @@ public final class OtlpSpanCounter {
     return p;
   }
 
-  private static int list(byte[] b, int p, int end, int depth, boolean keyValues) {
+  private int list(byte[] b, int p, int end, int depth, boolean keyValues) {
     while (p < end) {
       int tag = tag(b, p, end);
       if (tag == BAIL) {
@@ -496,6 +584,13 @@ public final class OtlpSpanCounter {
       }
     }
     return p;
+  }
+
+  /** Whether the {@code len} bytes at p start with {@link #RESERVED_PREFIX}. */
+  static boolean isReserved(byte[] b, int p, int len) {
+    return len >= RESERVED.length
+        && b[p] == 's'
+        && Arrays.equals(b, p, p + RESERVED.length, RESERVED, 0, RESERVED.length);
   }
 
   /**

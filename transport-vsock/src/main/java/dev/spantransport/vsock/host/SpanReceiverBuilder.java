@@ -5,6 +5,7 @@ import dev.spantransport.sink.SpanSink;
 import dev.spantransport.spi.Endpoint;
 import dev.spantransport.vsock.host.internal.ReceiverConfig;
 import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.sdk.trace.SpanLimits;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -71,6 +72,7 @@ public final class SpanReceiverBuilder {
   private Set<PosixFilePermission> socketFilePermissions =
       EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
   private MeterProvider meterProvider;
+  private SpanLimits spanLimits = SpanLimits.getDefault();
 
   SpanReceiverBuilder() {}
 
@@ -382,6 +384,23 @@ public final class SpanReceiverBuilder {
   }
 
   /**
+   * Sets the limits every guest span is held to before any sink sees it, as the SDK applies them
+   * where spans are made: attributes per span (also per resource and per instrumentation scope),
+   * events, links, attributes per event and per link, and the length of string attribute values.
+   * The first ones are kept; what is over is removed from the payload (for passthrough sinks too)
+   * and added to the message's {@code dropped_*_count}. They are checked in the pass that counts
+   * the spans, so a frame of millions of tiny events never becomes millions of objects. Default
+   * {@link SpanLimits#getDefault()} (128 of each, value length unlimited).
+   *
+   * @param spanLimits the limits
+   * @return this builder
+   */
+  public SpanReceiverBuilder setSpanLimits(SpanLimits spanLimits) {
+    this.spanLimits = Objects.requireNonNull(spanLimits, "spanLimits");
+    return this;
+  }
+
+  /**
    * Builds the receiver; {@link SpanReceiver#start()} binds it.
    *
    * @return a new receiver
@@ -439,7 +458,8 @@ public final class SpanReceiverBuilder {
             legacyFrameDecoder,
             Collections.unmodifiableSet(EnumSet.copyOf(nonEmpty(socketFilePermissions))),
             meterProvider,
-            shutdownTimeout));
+            shutdownTimeout,
+            spanLimits));
   }
 
   private static Set<PosixFilePermission> nonEmpty(Set<PosixFilePermission> permissions) {
@@ -468,6 +488,7 @@ public final class SpanReceiverBuilder {
         .add("legacyFrameDecoder=" + (c.legacyFrameDecoder() != null))
         .add("socketFilePermissions=" + PosixFilePermissions.toString(c.socketFilePermissions()))
         .add("meterProvider=" + (c.meterProvider() != null))
+        .add("spanLimits=" + c.spanLimits())
         .toString();
   }
 

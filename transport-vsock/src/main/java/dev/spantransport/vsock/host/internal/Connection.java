@@ -124,6 +124,7 @@ final class Connection implements FrameHandler {
   private int count;
   private byte[] spare;
   private long copyCredit;
+  private final PayloadCheck payloads;
   private long held;
   private long frameStartNanos = -1;
   private long lastTimerNanos;
@@ -154,6 +155,7 @@ final class Connection implements FrameHandler {
     this.guest = ReceiverMetrics.guestAttributes(peer);
     this.label = peer.transport() + " " + peer.attributes();
     this.reader = new FrameReader(config.maxFrameLength());
+    this.payloads = new PayloadCheck(context, guest, label);
     this.baseSize = config.initialReadBufferSize();
     this.in = ByteBuffer.allocate(baseSize);
     this.out = ByteBuffer.allocate(Wire.maxControlFrameLength() * 2);
@@ -532,7 +534,7 @@ final class Connection implements FrameHandler {
     }
     int spans;
     try {
-      spans = Wire.countSpans(buffer, offset, length);
+      spans = payloads.countSpans(buffer, offset, length);
     } catch (MalformedPayloadException | RuntimeException e) {
       rejectBatch(
           sequence,
@@ -564,6 +566,15 @@ final class Connection implements FrameHandler {
     slot.refusal = null;
     switch (session.claim(sequence, slot)) {
       case SessionTable.Session.DISPATCH:
+        byte[] sanitized = payloads.sanitize(buffer, offset, length, sequence);
+        if (sanitized != null) {
+          // Every sink gets the sanitized payload instead of the guest's bytes.
+          giveBack(copy);
+          forceReserve(sanitized.length); // released with the slot, as the legacy path does
+          slot.payload = sanitized;
+          dispatchPrepared(slot, sequence, spans, sanitized.length);
+          return;
+        }
         System.arraycopy(buffer, offset, copy, 0, length);
         slot.payload = copy;
         dispatchPrepared(slot, sequence, spans, length);
@@ -698,7 +709,11 @@ final class Connection implements FrameHandler {
         }
         int spans;
         try {
-          spans = Wire.countSpans(request, 0, request.length);
+          spans = payloads.countSpans(request, 0, request.length);
+          byte[] sanitized = payloads.sanitize(request, 0, request.length, lastSequence + 1);
+          if (sanitized != null) {
+            request = sanitized;
+          }
         } catch (MalformedPayloadException | RuntimeException e) {
           closeNow(
               Level.WARNING,

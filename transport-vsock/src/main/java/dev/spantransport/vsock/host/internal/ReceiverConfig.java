@@ -5,6 +5,7 @@ import dev.spantransport.spi.Endpoint;
 import dev.spantransport.vsock.host.GuestIdentityResolver;
 import dev.spantransport.vsock.host.LegacyFrameDecoder;
 import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.sdk.trace.SpanLimits;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.List;
@@ -34,6 +35,7 @@ import java.util.Set;
  * @param socketFilePermissions permissions of unix / hybrid-vsock socket files
  * @param meterProvider where self-metrics go
  * @param shutdownTimeout how long shutdown waits for in-flight batches
+ * @param spanLimits limits applied to every span before any sink sees it
  */
 public record ReceiverConfig(
     List<Endpoint> endpoints,
@@ -54,4 +56,5 @@ public record ReceiverConfig(
     LegacyFrameDecoder legacyFrameDecoder,
     Set<PosixFilePermission> socketFilePermissions,
     MeterProvider meterProvider,
-    Duration shutdownTimeout) {}
+    Duration shutdownTimeout,
+    SpanLimits spanLimits) {}

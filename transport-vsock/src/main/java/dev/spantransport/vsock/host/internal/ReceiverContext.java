@@ -1,5 +1,6 @@
 package dev.spantransport.vsock.host.internal;
 
+import dev.spantransport.codec.internal.PayloadLimits;
 import dev.spantransport.sink.SpanSink;
 import dev.spantransport.sink.internal.RateLimitedLogger;
 import io.opentelemetry.api.metrics.MeterProvider;
@@ -24,6 +25,8 @@ public final class ReceiverContext {
   final ReceiverMetrics metrics;
   final AtomicInteger connections = new AtomicInteger();
   final RateLimitedLogger connectionLog = new RateLimitedLogger(LOGGER, 20, 10_000);
+  final RateLimitedLogger payloadLog = new RateLimitedLogger(LOGGER, 1, 60_000);
+  final PayloadLimits payloadLimits;
 
   /**
    * Creates the shared state for {@code config}.
@@ -37,6 +40,7 @@ public final class ReceiverContext {
     this.peers = new PeerLimits(config.maxConnectionsPerPeer(), config.peerReceiveBufferBudget());
     // Settled sequences a session needs: the batches of one window after a refused one, twice.
     this.sessions = new SessionTable(config.sessionTableSize(), 2 * config.window());
+    this.payloadLimits = PayloadLimits.of(config.spanLimits());
     MeterProvider provider = config.meterProvider();
     this.metrics = new ReceiverMetrics(provider == null ? MeterProvider.noop() : provider);
   }

@@ -20,13 +20,21 @@ import io.opentelemetry.api.metrics.MeterProvider;
  * connections} (up-down), {@code .batches}, {@code .spans}, {@code .acked} (batches), {@code
  * .duplicates} (batches), {@code .rejected} (with {@code reason}), {@code .refused} (connections
  * closed on accept, with {@code reason} {@code max_connections} or {@code peer_connections} and the
- * peer's transport), {@code .sink.duration} (seconds).
+ * peer's transport), {@code .sink.duration} (seconds), {@code .stripped} (payload attributes under
+ * {@code spantransport.peer.} removed) and {@code .limited} (items removed or values cut over the
+ * span limits, with {@code kind}: {@code attributes}, {@code events}, {@code links}, {@code
+ * values}).
  *
  * <p>This class is internal and may change without notice.
  */
 public final class ReceiverMetrics {
 
   static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
+  static final AttributeKey<String> KIND = AttributeKey.stringKey("kind");
+  static final String LIMITED_ATTRIBUTES = "attributes";
+  static final String LIMITED_EVENTS = "events";
+  static final String LIMITED_LINKS = "links";
+  static final String LIMITED_VALUES = "values";
   private static final AttributeKey<String> TRANSPORT = PeerAttributes.TRANSPORT;
   private static final AttributeKey<Long> CID = PeerAttributes.CID;
   private static final AttributeKey<String> SOCKET_PATH = PeerAttributes.SOCKET_PATH;
@@ -39,6 +47,8 @@ public final class ReceiverMetrics {
   private final LongCounter rejected;
   private final LongCounter refused;
   private final DoubleHistogram sinkDuration;
+  private final LongCounter stripped;
+  private final LongCounter limited;
 
   ReceiverMetrics(MeterProvider provider) {
     Meter meter = provider.get("dev.spantransport.receiver");
@@ -83,6 +93,17 @@ public final class ReceiverMetrics {
             .setUnit("s")
             .setDescription("Time from handing a batch to the sinks until all completed")
             .build();
+    stripped =
+        meter
+            .counterBuilder("spantransport.receiver.stripped")
+            .setDescription(
+                "Payload attributes under spantransport.peer. removed (identity is the host's)")
+            .build();
+    limited =
+        meter
+            .counterBuilder("spantransport.receiver.limited")
+            .setDescription("Attributes, events and links dropped and values cut by span limits")
+            .build();
   }
 
   /** Returns the metric attributes for one guest: transport plus CID or socket path. */
@@ -123,6 +144,18 @@ public final class ReceiverMetrics {
 
   void rejected(Attributes guest, String reason) {
     rejected.add(1, guest.toBuilder().put(REASON, reason).build());
+  }
+
+  void stripped(Attributes guest, long count) {
+    if (count > 0) {
+      stripped.add(count, guest);
+    }
+  }
+
+  void limited(Attributes guest, String kind, long count) {
+    if (count > 0) {
+      limited.add(count, guest.toBuilder().put(KIND, kind).build());
+    }
   }
 
   void refused(String transport, String reason) {

@@ -1,7 +1,5 @@
 package dev.spantransport.vsock.host.internal;
 
-import dev.spantransport.codec.MalformedPayloadException;
-import dev.spantransport.codec.OtlpSpanDecoder;
 import dev.spantransport.wire.ClientHello;
 import dev.spantransport.wire.ErrorCode;
 import dev.spantransport.wire.FrameDescriptor;
@@ -77,11 +75,6 @@ final class Wire {
 
   static String describe(ClientHello hello) {
     return "versions " + hello.minVersion() + ".." + hello.maxVersion();
-  }
-
-  /** Counts the spans of an OTLP payload, validating its structure without allocating. */
-  static int countSpans(byte[] buffer, int offset, int length) throws MalformedPayloadException {
-    return OtlpSpanDecoder.countSpans(buffer, offset, length);
   }
 
   /** Returns the protocol error code for a frame decoding failure. */
