@@ -124,7 +124,7 @@ final class Connection implements FrameHandler {
   private int count;
   private byte[] spare;
   private long copyCredit;
-  private final PayloadCheck payloads;
+  final PayloadCheck payloads;
   private long held;
   private long frameStartNanos = -1;
   private long lastTimerNanos;

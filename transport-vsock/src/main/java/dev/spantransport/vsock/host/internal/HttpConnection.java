@@ -449,7 +449,9 @@ final class HttpConnection {
     }
     int spans;
     try {
-      spans = Wire.countSpans(payload, 0, length);
+      // the same one-pass check as SPANS frames: validates, counts, and notes reserved identity
+      // keys and span-limit excess for the rewrite below
+      spans = connection.payloads.countSpans(payload, 0, length);
     } catch (MalformedPayloadException | RuntimeException e) {
       context.budget.release(reserved);
       reply(
@@ -469,6 +471,13 @@ final class HttpConnection {
       log(Level.WARNING, "dropped a request from " + connection.label + ": " + message);
       replyExported(spans, message);
       return;
+    }
+    byte[] sanitized = connection.payloads.sanitize(payload, 0, length, sequence);
+    if (sanitized != null) {
+      // every sink gets the guest's request without forged identity and within the span limits;
+      // the reservation made for the request covers it (a rewrite only removes and cuts)
+      payload = sanitized;
+      length = sanitized.length;
     }
     dispatch(payload, length, reserved, spans);
   }
