@@ -112,7 +112,12 @@ final class ChildJvm implements AutoCloseable {
 
   /** Sends {@code stats} and returns the answer's key=value pairs. */
   Map<String, Long> stats() throws IOException, InterruptedException {
-    send("stats");
+    return stats("stats");
+  }
+
+  /** Sends {@code command} and returns the key=value pairs of the {@code STATS} line it prints. */
+  Map<String, Long> stats(String command) throws IOException, InterruptedException {
+    send(command);
     String line = awaitLine("STATS ", Duration.ofSeconds(30));
     Map<String, Long> out = new HashMap<>();
     for (String kv : line.substring(6).split(" ")) {

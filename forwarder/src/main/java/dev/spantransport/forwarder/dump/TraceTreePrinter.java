@@ -1,5 +1,6 @@
 package dev.spantransport.forwarder.dump;
 
+import dev.spantransport.text.SafeText;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanKind;
@@ -50,6 +51,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * printed at the top level and marked as such. Holding is bounded: beyond {@code maxTraces} traces
  * or {@code maxSpans} spans held, the oldest trace is printed at once, incomplete. {@link #flush()}
  * and {@link #shutdown()} print everything held.
+ *
+ * <p>Everything a guest controls (span and event names, attribute keys and values, status messages,
+ * the guest label's values) is printed through {@link SafeText#escape}, so no control character
+ * from a guest reaches the terminal and no guest string can end its line or forge another.
  *
  * <p>Thread-safe; each trace is printed whole, never interleaved with another.
  */
@@ -287,7 +292,7 @@ public final class TraceTreePrinter implements SpanExporter {
       sb.append(childPrefix)
           .append(kids.isEmpty() ? "  " : "│ ")
           .append("· event ")
-          .append(event.getName());
+          .append(SafeText.escape(event.getName()));
       appendAttributes(sb, event.getAttributes());
       sb.append('\n');
     }
@@ -297,7 +302,7 @@ public final class TraceTreePrinter implements SpanExporter {
   }
 
   private static String spanLine(SpanData span, Map<String, SpanData> byId) {
-    StringBuilder sb = new StringBuilder(span.getName());
+    StringBuilder sb = new StringBuilder(SafeText.escape(span.getName()));
     if (span.getKind() != SpanKind.INTERNAL) {
       sb.append(" [").append(span.getKind()).append(']');
     }
@@ -339,16 +344,18 @@ public final class TraceTreePrinter implements SpanExporter {
         sb.append(" +").append(sorted.size() - shown).append(" more");
         break;
       }
-      sb.append(' ').append(e.getKey()).append('=').append(clip(String.valueOf(e.getValue())));
+      sb.append(' ')
+          .append(SafeText.escape(e.getKey()))
+          .append('=')
+          .append(clip(String.valueOf(e.getValue())));
       shown++;
     }
   }
 
+  /** Cuts a value to {@code MAX_VALUE_CHARS} characters, then escapes it. */
   private static String clip(String s) {
-    String oneLine = s.replace('\n', ' ').replace('\r', ' ');
-    return oneLine.length() <= MAX_VALUE_CHARS
-        ? oneLine
-        : oneLine.substring(0, MAX_VALUE_CHARS - 1) + "…";
+    return SafeText.escape(
+        s.length() <= MAX_VALUE_CHARS ? s : s.substring(0, MAX_VALUE_CHARS - 1) + "…");
   }
 
   /**
@@ -374,7 +381,8 @@ public final class TraceTreePrinter implements SpanExporter {
   /**
    * Returns the label of the guest a resource belongs to: the transport's {@code
    * spantransport.peer.*} attributes (e.g. {@code vsock cid=3}, {@code hvsock /run/vm.sock_10240
-   * pid=42}) and the service name; {@code local} when no receiver tagged it.
+   * pid=42}) and the service name; {@code local} when no receiver tagged it. Values are escaped
+   * with {@link SafeText#escape}.
    *
    * @param resource a span's resource
    * @return the label
@@ -391,30 +399,30 @@ public final class TraceTreePrinter implements SpanExporter {
             });
     StringJoiner j = new StringJoiner(" ");
     Object transport = peer.remove("transport");
-    j.add(transport == null ? "local" : transport.toString());
+    j.add(transport == null ? "local" : SafeText.escape(transport.toString()));
     Object path = peer.remove("socket_path");
     if (path != null) {
-      j.add(path.toString());
+      j.add(SafeText.escape(path.toString()));
     }
     Object address = peer.remove("address");
     Object port = peer.remove("port");
     if (address != null) {
-      j.add(address + (port != null ? ":" + port : ""));
+      j.add(SafeText.escape(address + (port != null ? ":" + port : "")));
     } else if (port != null) {
       peer.put("port", port);
     }
     for (String k : List.of("cid", "port", "pid", "uid")) {
       Object v = peer.remove(k);
       if (v != null) {
-        j.add(k + "=" + v);
+        j.add(k + "=" + SafeText.escape(String.valueOf(v)));
       }
     }
     peer.remove("gid");
     peer.remove("user");
-    peer.forEach((k, v) -> j.add(k + "=" + v));
+    peer.forEach((k, v) -> j.add(SafeText.escape(k + "=" + v)));
     String service = resource.getAttribute(SERVICE_NAME);
     if (service != null) {
-      return j + " · service " + service;
+      return j + " · service " + SafeText.escape(service);
     }
     return j.toString();
   }

@@ -1,5 +1,6 @@
 package dev.spantransport.forwarder.internal;
 
+import dev.spantransport.text.SafeText;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.logging.Handler;
@@ -10,6 +11,10 @@ import java.util.logging.Logger;
 /**
  * Writes java.util.logging records as one line each ({@code <time> <LEVEL> <logger>: <message>}) to
  * a stream, at the forwarder's {@code --log-level}, in place of the root logger's handlers.
+ *
+ * <p>Each record is exactly one line: receiver log lines arrive escaped already (guest text goes
+ * through {@link SafeText#escape} where it is logged), and as a last guard a message or cause that
+ * still holds a control character is escaped here as a whole.
  *
  * <p>This class is internal and may change without notice.
  */
@@ -79,14 +84,28 @@ public final class OneLineLogHandler extends Handler {
         .append(' ')
         .append(shortName(record.getLoggerName()))
         .append(": ")
-        .append(record.getMessage());
+        .append(oneLine(record.getMessage()));
     if (record.getThrown() != null) {
-      sb.append(" (").append(record.getThrown()).append(')');
+      sb.append(" (").append(oneLine(String.valueOf(record.getThrown()))).append(')');
     }
     synchronized (err) {
       err.println(sb);
       err.flush();
     }
+  }
+
+  /** Escapes {@code text} if it holds a control character; else returns it as it is. */
+  private static String oneLine(String text) {
+    if (text == null) {
+      return "null";
+    }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029') {
+        return SafeText.escape(text);
+      }
+    }
+    return text;
   }
 
   private static String shortName(String name) {

@@ -1,5 +1,6 @@
 package dev.spantransport.sink.internal;
 
+import dev.spantransport.text.SafeText;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -8,6 +9,11 @@ import java.util.logging.Logger;
  * A logger that lets at most a burst of records through per period and counts the rest, so that a
  * flood of bad peers cannot flood the log. The first record after a suppressed stretch says how
  * many were dropped.
+ *
+ * <p>Messages are written through {@link SafeText#escape}: they routinely carry text a guest
+ * controls (its peer label, decoder errors quoting its payload), and a control character in them
+ * must not reach a terminal or split a log line. Callers pass the raw text and must not escape it
+ * themselves (a backslash would be doubled twice).
  *
  * <p>This class is internal and may change without notice.
  */
@@ -41,7 +47,7 @@ public final class RateLimitedLogger {
   }
 
   /**
-   * Logs {@code message} (and {@code thrown}, if not null) unless the rate is exceeded.
+   * Logs {@code message}, escaped, (and {@code thrown}, if not null) unless the rate is exceeded.
    *
    * @param level the level
    * @param message the message
@@ -65,13 +71,13 @@ public final class RateLimitedLogger {
       inWindow++;
       dropped = suppressed.getAndSet(0);
     }
-    String text =
-        dropped == 0 ? message : message + " (" + dropped + " similar messages suppressed)";
+    String safe = SafeText.escape(message);
+    String text = dropped == 0 ? safe : safe + " (" + dropped + " similar messages suppressed)";
     logger.log(level, text, thrown);
   }
 
   /**
-   * Logs {@code message} unless the rate is exceeded.
+   * Logs {@code message}, escaped, unless the rate is exceeded.
    *
    * @param level the level
    * @param message the message

@@ -3,6 +3,7 @@ package dev.spantransport.vsock.host.internal;
 import dev.spantransport.codec.MalformedPayloadException;
 import dev.spantransport.sink.SpanSink;
 import dev.spantransport.spi.PeerIdentity;
+import dev.spantransport.text.SafeText;
 import dev.spantransport.vsock.host.LegacyFrameDecoder;
 import dev.spantransport.wire.ClientHello;
 import dev.spantransport.wire.FrameException;
@@ -1055,7 +1056,9 @@ final class Connection implements FrameHandler {
       outputLost = true;
       ReceiverContext.LOGGER.log(
           Level.FINE,
-          () -> "write to " + label + " failed, reading what is left: " + e.getMessage());
+          () ->
+              SafeText.escape(
+                  "write to " + label + " failed, reading what is left: " + e.getMessage()));
       return;
     }
     out.compact();
@@ -1180,7 +1183,8 @@ final class Connection implements FrameHandler {
     if (level.intValue() >= Level.INFO.intValue()) {
       context.connectionLog.log(level, "closing connection from " + label + ": " + message);
     } else {
-      ReceiverContext.LOGGER.log(level, () -> "closing connection from " + label + ": " + message);
+      ReceiverContext.LOGGER.log(
+          level, () -> SafeText.escape("closing connection from " + label + ": " + message));
     }
     close();
   }
