@@ -247,6 +247,16 @@ public final class SpanReceiver implements Closeable {
     return config.endpoints();
   }
 
+  /**
+   * Returns the health of every connected guest: identity, connected since, last batch, batches not
+   * yet acknowledged, batches acknowledged and batches dropped on its connection. A snapshot,
+   * callable from any thread; the same figures are metrics ({@code spantransport.receiver.guest.*}
+   * and the per-guest counters).
+   */
+  public List<GuestHealth> guests() {
+    return context.guests();
+  }
+
   /** Returns the number of open guest connections. */
   public int connectionCount() {
     return context.connectionCount();

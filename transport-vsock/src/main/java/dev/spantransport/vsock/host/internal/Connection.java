@@ -4,6 +4,7 @@ import dev.spantransport.codec.MalformedPayloadException;
 import dev.spantransport.sink.SpanSink;
 import dev.spantransport.spi.PeerIdentity;
 import dev.spantransport.text.SafeText;
+import dev.spantransport.vsock.host.GuestHealth;
 import dev.spantransport.vsock.host.LegacyFrameDecoder;
 import dev.spantransport.wire.ClientHello;
 import dev.spantransport.wire.FrameException;
@@ -16,6 +17,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.time.Instant;
 import java.util.List;
 import java.util.logging.Level;
 
@@ -112,7 +114,13 @@ final class Connection implements FrameHandler {
 
   private SessionTable.Session session;
   private boolean sessionHeld;
-  private String sessionHex = "";
+  private volatile String sessionHex = "";
+  // Read by SpanReceiver.guests() and the per-guest gauges from other threads; written here.
+  private final long connectedSinceMillis = System.currentTimeMillis();
+  private volatile long lastBatchMillis; // 0: none yet
+  private volatile int unackedView;
+  private volatile long batchesAckedView;
+  private volatile long batchesDroppedView;
   private long lastSequence;
   private long pendingAck = -1;
   private boolean sinkRefused;
@@ -163,6 +171,43 @@ final class Connection implements FrameHandler {
     this.createdNanos = nowNanos;
     this.lastReadNanos = nowNanos;
     this.lastTimerNanos = nowNanos;
+    context.live.add(this);
+  }
+
+  /** Counts a rejected or dropped batch for the receiver's metrics and this guest's health. */
+  private void rejected(String reason) {
+    context.metrics.rejected(guest, reason);
+    batchesDroppedView++;
+  }
+
+  /** Returns a snapshot of this guest's health; callable from any thread. */
+  GuestHealth health() {
+    long last = lastBatchMillis;
+    return new GuestHealth(
+        peer,
+        identity,
+        sessionHex,
+        Instant.ofEpochMilli(connectedSinceMillis),
+        last == 0 ? null : Instant.ofEpochMilli(last),
+        unackedView,
+        batchesAckedView,
+        batchesDroppedView);
+  }
+
+  /** Returns the guest attributes its metrics carry. */
+  Attributes guestAttributes() {
+    return guest;
+  }
+
+  /** Returns milliseconds since its last batch, or since it connected if none came. */
+  long idleMillis(long nowMillis) {
+    long last = lastBatchMillis;
+    return nowMillis - (last == 0 ? connectedSinceMillis : last);
+  }
+
+  /** Returns its batches received and not yet acknowledged. */
+  int unacked() {
+    return unackedView;
   }
 
   // ---------------------------------------------------------------- memory
@@ -510,7 +555,7 @@ final class Connection implements FrameHandler {
     if (sinkRefused()) {
       // PROTOCOL.md section 6: after SINK_UNAVAILABLE nothing later reaches the sinks on this
       // connection. The batch stays un-acked; the guest resends it after reconnecting.
-      context.metrics.rejected(guest, "after_sink_unavailable");
+      rejected("after_sink_unavailable");
       return;
     }
     if (findSlot(sequence) != null) {
@@ -636,7 +681,7 @@ final class Connection implements FrameHandler {
    * sinks never see it and the connection stays open.
    */
   private void rejectBatch(long sequence, int code, String reason, String message) {
-    context.metrics.rejected(guest, reason);
+    rejected(reason);
     context.connectionLog.log(
         Level.WARNING, "rejected batch " + sequence + " from " + label + ": " + message);
     queueError(code, sequence, false, message);
@@ -759,6 +804,8 @@ final class Connection implements FrameHandler {
       slots[i] = slot;
     }
     count++;
+    unackedView = count;
+    lastBatchMillis = System.currentTimeMillis();
     slot.sequence = sequence;
     return slot;
   }
@@ -830,7 +877,7 @@ final class Connection implements FrameHandler {
     boolean open = state != CLOSED;
     if (outcome == SessionTable.Session.REFUSED) {
       if (!waited) {
-        context.metrics.rejected(guest, "sink_rejected");
+        rejected("sink_rejected");
         context.connectionLog.log(
             Level.WARNING,
             "a sink refused batch "
@@ -850,7 +897,7 @@ final class Connection implements FrameHandler {
       }
     } else if (outcome == SessionTable.Session.RETRY) {
       if (!waited) {
-        context.metrics.rejected(guest, "sink_unavailable");
+        rejected("sink_unavailable");
       }
       if (legacy) {
         slot.state = Slot.SUCCEEDED; // no acks in the legacy protocol: the batch is dropped
@@ -902,10 +949,12 @@ final class Connection implements FrameHandler {
       s.state = Slot.FREE;
       head = (head + 1) % slots.length;
       count--;
+      unackedView = count;
     }
     if (ack >= 0 && session != null) {
       session.ack(ack);
       context.metrics.acked(guest, acked);
+      batchesAckedView += acked;
       queueAck(ack);
     }
     if (sinkRefused) {
@@ -938,6 +987,7 @@ final class Connection implements FrameHandler {
       }
     }
     count = kept;
+    unackedView = count;
   }
 
   private void releasePayload(Slot slot) {
@@ -1160,7 +1210,7 @@ final class Connection implements FrameHandler {
     if (state == CLOSED || state == CLOSING) {
       return;
     }
-    context.metrics.rejected(guest, reason);
+    rejected(reason);
     context.connectionLog.log(Level.WARNING, "closing connection from " + label + ": " + message);
     queueError(code, sequence, true, message);
     if (state == CLOSED) {
@@ -1178,7 +1228,7 @@ final class Connection implements FrameHandler {
       return;
     }
     if (reason != null) {
-      context.metrics.rejected(guest, reason);
+      rejected(reason);
     }
     if (level.intValue() >= Level.INFO.intValue()) {
       context.connectionLog.log(level, "closing connection from " + label + ": " + message);
@@ -1194,6 +1244,7 @@ final class Connection implements FrameHandler {
       return;
     }
     state = CLOSED;
+    context.live.remove(this);
     context.peers.closed(share);
     if (http != null) {
       http.release();
@@ -1258,7 +1309,7 @@ final class Connection implements FrameHandler {
   private void waitForMemory() {
     if (!memoryWait) {
       memoryWait = true;
-      context.metrics.rejected(guest, "memory_budget");
+      rejected("memory_budget");
       loop.waitForMemory(this);
     }
     updateInterest();

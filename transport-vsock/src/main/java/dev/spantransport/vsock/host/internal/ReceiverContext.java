@@ -3,7 +3,12 @@ package dev.spantransport.vsock.host.internal;
 import dev.spantransport.codec.internal.PayloadLimits;
 import dev.spantransport.sink.SpanSink;
 import dev.spantransport.sink.internal.RateLimitedLogger;
+import dev.spantransport.vsock.host.GuestHealth;
 import io.opentelemetry.api.metrics.MeterProvider;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
@@ -28,6 +33,9 @@ public final class ReceiverContext {
   final RateLimitedLogger payloadLog = new RateLimitedLogger(LOGGER, 1, 60_000);
   final PayloadLimits payloadLimits;
 
+  /** Every open connection, for {@link #guests()} and the per-guest gauges. */
+  final Set<Connection> live = ConcurrentHashMap.newKeySet();
+
   /**
    * Creates the shared state for {@code config}.
    *
@@ -43,6 +51,16 @@ public final class ReceiverContext {
     this.payloadLimits = PayloadLimits.of(config.spanLimits());
     MeterProvider provider = config.meterProvider();
     this.metrics = new ReceiverMetrics(provider == null ? MeterProvider.noop() : provider);
+    metrics.observeGuests(live);
+  }
+
+  /** Returns a health snapshot of every connected guest. */
+  public List<GuestHealth> guests() {
+    List<GuestHealth> out = new ArrayList<>(live.size());
+    for (Connection c : live) {
+      out.add(c.health());
+    }
+    return out;
   }
 
   /** Returns the bytes currently held in receive buffers and in-flight payload copies. */

@@ -10,6 +10,7 @@ import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.LongUpDownCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.MeterProvider;
+import java.util.Collection;
 
 /**
  * The receiver's self-metrics, recorded through the OpenTelemetry metrics API (no-op unless a
@@ -50,8 +51,41 @@ public final class ReceiverMetrics {
   private final LongCounter stripped;
   private final LongCounter limited;
 
+  private final Meter meter;
+
+  /**
+   * Records, per connected guest (its identity attributes), its batches not yet acknowledged
+   * ({@code spantransport.receiver.guest.unacked}) and the seconds since its last batch, or since
+   * it connected ({@code spantransport.receiver.guest.idle}).
+   */
+  void observeGuests(Collection<Connection> live) {
+    meter
+        .gaugeBuilder("spantransport.receiver.guest.unacked")
+        .ofLongs()
+        .setDescription("Batches of a connected guest received and not yet acknowledged")
+        .setUnit("{batch}")
+        .buildWithCallback(
+            m -> {
+              for (Connection c : live) {
+                m.record(c.unacked(), c.guestAttributes());
+              }
+            });
+    meter
+        .gaugeBuilder("spantransport.receiver.guest.idle")
+        .setDescription("Seconds since a connected guest's last batch, or since it connected")
+        .setUnit("s")
+        .buildWithCallback(
+            m -> {
+              long now = System.currentTimeMillis();
+              for (Connection c : live) {
+                m.record(c.idleMillis(now) / 1000.0, c.guestAttributes());
+              }
+            });
+  }
+
   ReceiverMetrics(MeterProvider provider) {
     Meter meter = provider.get("dev.spantransport.receiver");
+    this.meter = meter;
     connections =
         meter
             .upDownCounterBuilder("spantransport.receiver.connections")
