@@ -28,20 +28,27 @@ import java.util.concurrent.TimeUnit;
  * <pre>SPANTRANSPORT-RESULT status=ok sent=N received=N distinct=N peerCid=1 transport=vsock ...
  * </pre>
  *
- * <p>Arguments: PORT SPANS.
+ * <p>Arguments: PORT SPANS [STREAM_MILLIS]. With STREAM_MILLIS the spans are spread over about that
+ * long, and {@link #STREAMING} is printed once a quarter of them were ended, so a host test can
+ * pause the whole VM while spans flow.
  */
 public final class GuestSpansOverVsock {
 
   /** The prefix of the result line the host test reads from the serial console. */
   public static final String RESULT = "SPANTRANSPORT-RESULT";
 
+  /** Printed on the console once spans are flowing, when the run is spread over time. */
+  public static final String STREAMING = "SPANTRANSPORT-STREAMING";
+
   private GuestSpansOverVsock() {}
 
   public static void main(String[] args) throws Exception {
-    GuestOnly.run(RESULT, () -> run(Long.parseLong(args[0]), Integer.parseInt(args[1])));
+    long streamMillis = args.length > 2 ? Long.parseLong(args[2]) : 0;
+    GuestOnly.run(
+        RESULT, () -> run(Long.parseLong(args[0]), Integer.parseInt(args[1]), streamMillis));
   }
 
-  private static void run(long port, int spans) throws Exception {
+  private static void run(long port, int spans, long streamMillis) throws Exception {
     InMemorySpanExporter sink = InMemorySpanExporter.create();
     SpanReceiver receiver =
         SpanReceiver.builder().addEndpoint("vsock://any:" + port).setSpanExporter(sink).build();
@@ -55,7 +62,15 @@ public final class GuestSpansOverVsock {
             .addSpanProcessor(BatchSpanProcessor.builder(exporter).build())
             .build();
     Tracer tracer = tracerProvider.get("real-vsock-it");
+    long pauseNanos = streamMillis * 1_000_000L / Math.max(1, spans / 2);
     for (int i = 0; i < spans / 2; i++) {
+      if (streamMillis > 0) {
+        if (i == spans / 8) {
+          System.out.println(STREAMING);
+          System.out.flush();
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos);
+      }
       Span parent = tracer.spanBuilder("request-" + i).startSpan();
       try (Scope ignored = parent.makeCurrent()) {
         tracer.spanBuilder("query-" + i).setAttribute("i", i).startSpan().end();

@@ -42,7 +42,8 @@ public final class GuestVm {
    * @param console everything on the serial console
    * @param wall wall time of the QEMU run
    */
-  public record Result(int exitCode, String console, Duration wall) {
+  public record Result(
+      int exitCode, String console, Duration wall, boolean paused, String pauseError) {
     /**
      * Returns the console lines that start with the prefix (escape sequences before it dropped).
      *
@@ -119,6 +120,23 @@ public final class GuestVm {
    */
   public Result run(String name, String mainClass, List<String> args, Duration timeout)
       throws IOException, InterruptedException {
+    return run(name, mainClass, args, timeout, null, null);
+  }
+
+  /**
+   * Like {@link #run(String, String, List, Duration)}, and when the console shows {@code
+   * pauseMarker} the whole VM is paused through QEMU's QMP ({@code stop}) for {@code pause}, then
+   * resumed ({@code cont}): what a platform does to freeze a microVM. {@link Result#paused()} says
+   * whether it happened.
+   */
+  public Result run(
+      String name,
+      String mainClass,
+      List<String> args,
+      Duration timeout,
+      String pauseMarker,
+      Duration pause)
+      throws IOException, InterruptedException {
     Objects.requireNonNull(mainClass, "mainClass");
     Path guestScript = writeGuestScript(name, mainClass, args);
     List<String> cmd =
@@ -148,6 +166,13 @@ public final class GuestVm {
             "-virtfs",
             "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap");
     Path log = workDir.resolve(name + ".console.log");
+    Path qmp = workDir.resolve(name + ".qmp");
+    Files.deleteIfExists(qmp);
+    if (pauseMarker != null) {
+      cmd = new ArrayList<>(cmd);
+      cmd.add("-qmp");
+      cmd.add("unix:" + qmp + ",server=on,wait=off");
+    }
     long start = System.nanoTime();
     Process qemu =
         new ProcessBuilder(cmd)
@@ -156,7 +181,16 @@ public final class GuestVm {
             .redirectInput(ProcessBuilder.Redirect.PIPE)
             .start();
     qemu.getOutputStream().close();
+    Pauser pauser = null;
+    if (pauseMarker != null) {
+      pauser = new Pauser(log, qmp, pauseMarker, pause, qemu);
+      pauser.start();
+    }
     boolean finished = qemu.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (pauser != null) {
+      pauser.interrupt();
+      pauser.join(10_000);
+    }
     if (!finished) {
       qemu.destroyForcibly();
       qemu.waitFor(10, TimeUnit.SECONDS);
@@ -166,7 +200,85 @@ public final class GuestVm {
     if (!finished) {
       throw new IOException("guest VM did not finish within " + timeout + "; console:\n" + console);
     }
-    return new Result(qemu.exitValue(), console, wall);
+    return new Result(
+        qemu.exitValue(),
+        console,
+        wall,
+        pauser != null && pauser.resumed,
+        pauser == null ? null : pauser.error);
+  }
+
+  /**
+   * Watches the console for the marker, then sends QMP {@code stop}, waits, and sends {@code cont}
+   * over QEMU's own monitor socket (a Unix socket file of this test, not a vsock).
+   */
+  private static final class Pauser extends Thread {
+    final Path log;
+    final Path qmp;
+    final String marker;
+    final Duration pause;
+    final Process qemu;
+    volatile boolean resumed;
+    volatile String error;
+
+    Pauser(Path log, Path qmp, String marker, Duration pause, Process qemu) {
+      super("qmp-pauser");
+      setDaemon(true);
+      this.log = log;
+      this.qmp = qmp;
+      this.marker = marker;
+      this.pause = pause;
+      this.qemu = qemu;
+    }
+
+    @Override
+    public void run() {
+      try {
+        while (qemu.isAlive()
+            && !Files.readString(log, StandardCharsets.ISO_8859_1).contains(marker)) {
+          Thread.sleep(50);
+        }
+        if (!qemu.isAlive()) {
+          error = "QEMU ended before " + marker;
+          return;
+        }
+        try (java.nio.channels.SocketChannel monitor =
+            java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(qmp))) {
+          java.io.BufferedReader in =
+              new java.io.BufferedReader(
+                  new java.io.InputStreamReader(
+                      java.nio.channels.Channels.newInputStream(monitor), StandardCharsets.UTF_8));
+          in.readLine(); // greeting
+          command(monitor, in, "qmp_capabilities");
+          command(monitor, in, "stop");
+          Thread.sleep(pause.toMillis());
+          command(monitor, in, "cont");
+          resumed = true;
+        }
+      } catch (IOException e) {
+        error = e.toString();
+      } catch (InterruptedException e) {
+        error = "interrupted";
+      }
+    }
+
+    private static void command(
+        java.nio.channels.SocketChannel monitor, java.io.BufferedReader in, String command)
+        throws IOException {
+      monitor.write(
+          java.nio.ByteBuffer.wrap(
+              ("{\"execute\":\"" + command + "\"}\n").getBytes(StandardCharsets.UTF_8)));
+      String reply;
+      do {
+        reply = in.readLine();
+        if (reply == null) {
+          throw new IOException("QMP closed after " + command);
+        }
+      } while (reply.contains("\"event\"")); // STOP/RESUME events come before or after returns
+      if (!reply.contains("\"return\"")) {
+        throw new IOException("QMP " + command + " failed: " + reply);
+      }
+    }
   }
 
   private Path writeGuestScript(String name, String mainClass, List<String> args)

@@ -86,6 +86,30 @@ class RealVsockIT {
     assertEquals(0, result.exitCode(), "QEMU exit code");
   }
 
+  @Test
+  void wholeVmPausedAndResumedWhileSpansFlowLosesAndDuplicatesNoSpan() throws Exception {
+    GuestVm vm = guestVm();
+    GuestVm.Result result =
+        vm.run(
+            "vsock-pause",
+            GuestSpansOverVsock.class.getName(),
+            List.of(Long.toString(PORT), Integer.toString(SPANS), "8000"),
+            Duration.ofMinutes(5),
+            GuestSpansOverVsock.STREAMING,
+            Duration.ofSeconds(5));
+    List<String> lines = result.lines(GuestSpansOverVsock.RESULT);
+    lines.forEach(l -> System.out.println("RealVsockIT (paused): " + l));
+    assertTrue(result.paused(), "the VM was not paused and resumed: " + result.pauseError());
+    if (lines.size() != 1) {
+      fail("expected one result line from the guest, console was:\n" + result.console());
+    }
+    Map<String, String> r = fields(lines.get(0));
+    assertEquals("ok", r.get("status"), result.console());
+    assertEquals(Integer.toString(SPANS), r.get("received"));
+    assertEquals(Integer.toString(SPANS), r.get("distinct"));
+    assertEquals(0, result.exitCode(), "QEMU exit code");
+  }
+
   private static GuestVm guestVm() throws Exception {
     Path moduleDir = Path.of("").toAbsolutePath();
     try {
