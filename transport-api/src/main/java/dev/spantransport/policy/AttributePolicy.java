@@ -7,6 +7,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.AttributeType;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.internal.ImmutableKeyValuePairs;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.LinkData;
@@ -67,6 +68,7 @@ public final class AttributePolicy {
 
   private static final AttributePolicy ALLOW_ALL = new AttributePolicyBuilder().build();
   private static final char[] HEX = "0123456789abcdef".toCharArray();
+  private static final boolean DIRECT_DATA = hasGetData();
 
   private final List<String> allow;
   private final List<String> deny;
@@ -184,10 +186,7 @@ public final class AttributePolicy {
     if (allowAll || attributes.isEmpty()) {
       return attributes;
     }
-    Scan scan = scans.get();
-    scan.changed = false;
-    attributes.forEach(scan);
-    if (!scan.changed) {
+    if (!changes(attributes)) {
       return attributes;
     }
     AttributesBuilder out = Attributes.builder();
@@ -247,6 +246,36 @@ public final class AttributePolicy {
       }
     }
     return out == null ? links : out;
+  }
+
+  /**
+   * Returns whether the policy changes anything in {@code attributes}. The SDK's attributes are
+   * walked through their backing array where OpenTelemetry exposes it (as the encoder does), with
+   * no callback per attribute; any other implementation through {@code forEach}.
+   */
+  private boolean changes(Attributes attributes) {
+    if (DIRECT_DATA && attributes instanceof ImmutableKeyValuePairs) {
+      Object[] data = ((ImmutableKeyValuePairs<?, ?>) attributes).getData();
+      for (int i = 0; i + 1 < data.length; i += 2) {
+        int action = decisions.actionFor(((AttributeKey<?>) data[i]).getKey());
+        if (action != EXEMPT && (action != KEEP || tooLong(data[i + 1]))) {
+          return true;
+        }
+      }
+      return false;
+    }
+    Scan scan = scans.get();
+    scan.changed = false;
+    attributes.forEach(scan);
+    return scan.changed;
+  }
+
+  private static boolean hasGetData() {
+    try {
+      return ImmutableKeyValuePairs.class.getMethod("getData").getReturnType() == Object[].class;
+    } catch (NoSuchMethodException | LinkageError e) {
+      return false;
+    }
   }
 
   /** Looks for anything the policy changes; one per thread, reused. */
