@@ -594,6 +594,21 @@ class OtlpHttpIngressTest {
   }
 
   @Test
+  void aRefusedRequestDoesNotMakeTheNextOneOnTheConnectionFail() throws Exception {
+    HoldingSink sink = new HoldingSink();
+    start(tcpReceiver(sink));
+    try (HttpTestClient client = HttpTestClient.connect(port)) {
+      client.send(protobufPost(otlp(1)));
+      sink.await().result().failExceptionally(new BatchRejectedException("bad span"));
+      assertEquals(400, client.read().status());
+
+      client.send(protobufPost(otlp(1)));
+      sink.await().result().succeed();
+      assertEquals(200, client.read().status());
+    }
+  }
+
+  @Test
   void bodyTheMemoryBudgetCannotCoverGets429WithRetryAfter() throws Exception {
     HoldingSink sink = new HoldingSink();
     // The smallest budget the builder allows: two frames. One held request takes most of it.

@@ -12,7 +12,6 @@ import dev.spantransport.wire.FrameHandler;
 import dev.spantransport.wire.FrameReader;
 import dev.spantransport.wire.FrameType;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -822,21 +821,7 @@ final class Connection implements FrameHandler {
     slot.batch.wrap(peer, identity, sessionHex, sequence, spans, slot.payload, 0, length);
     context.metrics.batchReceived(guest, spans);
     SpanSink[] sinks = context.sinks;
-    slot.pending.set(sinks.length);
-    for (int i = 0; i < sinks.length; i++) {
-      CompletableResultCode result;
-      try {
-        result = sinks[i].accept(slot.batch);
-      } catch (RuntimeException e) {
-        context.connectionLog.log(Level.WARNING, "sink " + sinks[i] + " threw", e);
-        result = null;
-      }
-      if (result == null) {
-        result = CompletableResultCode.ofFailure();
-      }
-      slot.results[i] = result;
-      result.whenComplete(slot.callbacks[i]);
-    }
+    slot.offerTo(sinks, context.connectionLog);
   }
 
   /**

@@ -22,7 +22,6 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -500,21 +499,7 @@ final class HttpConnection {
     slot.batch.wrap(connection.peer, identity, "", sequence, spans, payload, 0, length);
     context.metrics.batchReceived(connection.guest, spans);
     phase = SINK;
-    slot.pending.set(sinks.length);
-    for (int i = 0; i < sinks.length; i++) {
-      CompletableResultCode result;
-      try {
-        result = sinks[i].accept(slot.batch);
-      } catch (RuntimeException e) {
-        context.connectionLog.log(Level.WARNING, "sink " + sinks[i] + " threw", e);
-        result = null;
-      }
-      if (result == null) {
-        result = CompletableResultCode.ofFailure();
-      }
-      slot.results[i] = result;
-      result.whenComplete(slot.callbacks[i]);
-    }
+    slot.offerTo(sinks, context.connectionLog);
   }
 
   /** Called on the loop thread when every sink finished with the request. */

@@ -2,8 +2,11 @@ package dev.spantransport.vsock.host.internal;
 
 import dev.spantransport.sink.BatchRejectedException;
 import dev.spantransport.sink.SpanBatch;
+import dev.spantransport.sink.SpanSink;
+import dev.spantransport.sink.internal.RateLimitedLogger;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
 
 /**
  * One in-flight batch of a connection: its payload copy, the flyweight handed to the sinks and the
@@ -81,6 +84,31 @@ final class Slot {
     }
     if (pending.decrementAndGet() == 0) {
       connection.loop.completed(this);
+    }
+  }
+
+  /**
+   * Clears the previous outcome and hands {@link #batch} to every sink; each sink's result
+   * completes through its callback. A sink that throws or returns null counts as failed.
+   */
+  void offerTo(SpanSink[] sinks, RateLimitedLogger log) {
+    failed = false;
+    refused = false;
+    refusal = null;
+    pending.set(sinks.length);
+    for (int i = 0; i < sinks.length; i++) {
+      CompletableResultCode result;
+      try {
+        result = sinks[i].accept(batch);
+      } catch (RuntimeException e) {
+        log.log(Level.WARNING, "sink " + sinks[i] + " threw", e);
+        result = null;
+      }
+      if (result == null) {
+        result = CompletableResultCode.ofFailure();
+      }
+      results[i] = result;
+      result.whenComplete(callbacks[i]);
     }
   }
 }
