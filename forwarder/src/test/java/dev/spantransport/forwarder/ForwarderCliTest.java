@@ -68,9 +68,18 @@ class ForwarderCliTest {
             "--kafka-brokers",
             "--kafka-topic",
             "--kafka-key",
-            "--kafka-property")) {
+            "--kafka-property",
+            "--admin-listen",
+            "--unhealthy-after",
+            "--log-format")) {
       assertTrue(help.indexOf(flag) > extras, flag + " belongs under the extras heading");
     }
+    for (String flag : List.of("--jaeger-host", "--jaeger-port")) {
+      int at = help.indexOf(flag);
+      assertTrue(at > kata && at < extras, flag + " belongs under the Kata heading");
+    }
+    assertTrue(help.contains("[default: 127.0.0.1]"), help);
+    assertTrue(help.contains("[default: 6831]"), help);
     assertTrue(help.contains("[default: kata-agent]"));
     assertTrue(help.contains("[default: http://localhost:4317]"));
     assertTrue(help.contains("[default: 10240]"));
@@ -139,6 +148,126 @@ class ForwarderCliTest {
     assertEquals("grpc", o.otlpProtocol());
     assertEquals("info", o.logLevel());
     assertEquals(List.of(new VsockEndpoint(VsockEndpoint.VMADDR_CID_ANY, 10240)), o.endpoints());
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "-ldebug|",
+        "-l|debug",
+        "-l=debug|",
+        "--log-level|debug",
+        "--log-level=debug|",
+        "-l|DEBUG",
+      })
+  void acceptsEveryFormClapAcceptsForTheLogLevel(String first, String second)
+      throws UsageException {
+    String[] args = second == null ? new String[] {first} : new String[] {first, second};
+    assertEquals("debug", ForwarderOptions.parse(args).logLevel());
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--trace-name|vm1|--trace-name=vm1",
+        "--vsock-port|7|--vsock-port=7",
+        "--otlp-endpoint|http://c:4318/v1/traces|--otlp-endpoint=http://c:4318/v1/traces",
+      })
+  void longFlagsTakeTheirValueAfterASpaceOrAnEqualsSign(String flag, String value, String joined)
+      throws UsageException {
+    ForwarderOptions spaced = ForwarderOptions.parse(new String[] {flag, value});
+    ForwarderOptions equals = ForwarderOptions.parse(new String[] {joined});
+    assertEquals(spaced.toString(), equals.toString());
+    assertTrue(spaced.toString().contains(value), spaced.toString());
+  }
+
+  @Test
+  void aFlagGivenTwiceKeepsItsLastValue() throws UsageException {
+    ForwarderOptions o =
+        ForwarderOptions.parse(new String[] {"--vsock-port", "7", "-l", "warn", "--vsock-port=8"});
+    assertEquals(List.of(new VsockEndpoint(VsockEndpoint.VMADDR_CID_ANY, 8)), o.endpoints());
+    assertEquals("warn", o.logLevel());
+  }
+
+  @Test
+  void positionalArgumentIsAUsageError() {
+    assertEquals(2, run("debug"));
+    assertTrue(err().contains("unexpected argument (this program takes flags only): 'debug'"));
+  }
+
+  @Test
+  void unknownFlagWithInlineValueIsNamedWithoutTheValue() {
+    assertEquals(2, run("--jaeger-hots=h"));
+    assertTrue(err().contains("unknown flag (see --help): '--jaeger-hots'"), err());
+  }
+
+  @Test
+  void jaegerFlagsHaveKatasDefaultsAndReplaceOtlpWhenGiven() throws UsageException {
+    ForwarderOptions none = ForwarderOptions.parse(new String[0]);
+    assertEquals(false, none.jaegerUsed());
+    assertEquals("127.0.0.1", none.jaegerHost());
+    assertEquals(6831, none.jaegerPort());
+    assertEquals(true, none.otlpUsed());
+
+    ForwarderOptions port = ForwarderOptions.parse(new String[] {"--jaeger-port", "6832"});
+    assertEquals(true, port.jaegerUsed());
+    assertEquals("127.0.0.1", port.jaegerHost());
+    assertEquals(6832, port.jaegerPort());
+    assertEquals(false, port.otlpUsed());
+
+    ForwarderOptions both =
+        ForwarderOptions.parse(
+            new String[] {"--jaeger-host=10.0.0.5", "--otlp-endpoint", "http://c:4317"});
+    assertEquals(true, both.jaegerUsed());
+    assertEquals("10.0.0.5", both.jaegerHost());
+    assertEquals(6831, both.jaegerPort());
+    assertEquals(true, both.otlpUsed());
+
+    assertEquals(
+        false,
+        ForwarderOptions.parse(new String[] {"--jaeger-port", "6832", "--dump-only"}).jaegerUsed());
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--jaeger-port|0|Jaeger port number cannot be zero: 0",
+        "--jaeger-port|x|Jaeger port number must be an integer: 'x'",
+        "--jaeger-port||Jaeger port number must be an integer: ''",
+        "--jaeger-port|65536|Jaeger port number must be between 1 and 65535: 65536",
+        "--jaeger-host||Jaeger host cannot be blank: ''",
+        "--admin-listen|9464|--admin-listen must be HOST:PORT: '9464'",
+        "--admin-listen|:9464|--admin-listen must be HOST:PORT: ':9464'",
+        "--admin-listen|localhost:x|--admin-listen port must be an integer: 'x'",
+        "--admin-listen|localhost:70000|--admin-listen port must be between 0 and 65535: 70000",
+        "--unhealthy-after|0|--unhealthy-after must be between 1 and 86400: 0",
+      })
+  void rejectsBadOperableFlagValuesWithExitCodeOne(String flag, String value, String message) {
+    assertEquals(1, run(flag, value == null ? "" : value));
+    assertTrue(err().contains("ERROR: " + message), err());
+  }
+
+  @Test
+  void unknownLogFormatIsAUsageError() {
+    assertEquals(2, run("--log-format", "yaml"));
+    assertTrue(err().contains("--log-format must be one of text, json: 'yaml'"), err());
+  }
+
+  @Test
+  void adminListenTakesHostAndPortIncludingIpv6Literals() throws UsageException {
+    assertEquals(
+        "127.0.0.1:9464",
+        hostPort(ForwarderOptions.parse(new String[] {"--admin-listen", "127.0.0.1:9464"})));
+    assertEquals(
+        "::1:0", hostPort(ForwarderOptions.parse(new String[] {"--admin-listen=[::1]:0"})));
+    assertEquals(null, ForwarderOptions.parse(new String[0]).adminListen());
+  }
+
+  private static String hostPort(ForwarderOptions o) {
+    return o.adminListen().getHostString() + ":" + o.adminListen().getPort();
   }
 
   @Test

@@ -5,32 +5,88 @@ import dev.spantransport.sink.kafka.KafkaSinkBuilder;
 import dev.spantransport.spi.Endpoint;
 import dev.spantransport.spi.HybridVsockEndpoint;
 import dev.spantransport.spi.VsockEndpoint;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The forwarder's command line, parsed and checked. Flags, defaults and rules follow
+ * The forwarder's command line, parsed by picocli and checked. Flags, defaults and rules follow
  * kata-trace-forwarder ({@code src/tools/trace-forwarder/src/main.rs} and {@code utils.rs} in
- * kata-containers); extras of ours are listed apart in {@link #help(String)}.
+ * kata-containers): every form clap accepts is accepted ({@code -ldebug}, {@code -l debug}, {@code
+ * -l=debug}, {@code --log-level debug}, {@code --log-level=debug}), a flag given twice keeps its
+ * last value; extras of ours are listed under their own heading in the generated {@code --help}.
  *
  * <p>Kata's rules kept: the trace name must not be empty; a VSOCK port must not be empty, must be
  * an unsigned 32-bit integer and must not be zero; a CID is {@code any} or an unsigned 32-bit
  * integer; a hybrid socket path must not be empty and the listening socket is {@code
- * <path>_<port>}; the log level is one of trace, debug, info, warn, error, critical. A malformed
- * command line exits with {@value UsageException#USAGE} (as clap does), a broken rule with {@value
+ * <path>_<port>}; the Jaeger host must not be blank and its port must be a non-zero integer; the
+ * log level is one of trace, debug, info, warn, error, critical. A malformed command line exits
+ * with {@value UsageException#USAGE} (as clap does), a broken rule with {@value
  * UsageException#INVALID} (as Kata's own checks do).
  *
  * <p>This class is internal and may change without notice.
  */
+@Command(
+    name = "span-transport-forwarder",
+    sortOptions = false,
+    usageHelpWidth = 100,
+    headerHeading = "%n",
+    header = "span-transport forwarder: a drop-in for kata-trace-forwarder",
+    synopsisHeading = "%nUSAGE:%n    ",
+    customSynopsis = "span-transport-forwarder [FLAGS]",
+    descriptionHeading = "%n",
+    description = {
+      "Receives spans from VM guests over VSOCK (Kata agents in their own framing, span-transport"
+          + " guests in its protocol, both on one port) and forwards them to a trace collector."
+          + " Kata agents up to 3.28 send bincode spans, from 3.29 JSON spans; both are decoded.",
+    },
+    footerHeading = "%n",
+    footer = {
+      "START-UP CHECK:",
+      "    Like kata-trace-forwarder, the forwarder exits (code 1) when the collector is not",
+      "    reachable at start: it opens a TCP connection to the collector's host and port (not for",
+      "    Jaeger, which is UDP). Once running it keeps serving through collector outages:",
+      "    span-transport guests keep unacknowledged batches and resend them; Kata agent spans the",
+      "    collector refuses are dropped and counted.",
+      "",
+      "JAEGER (kata-trace-forwarder up to Kata 3.31):",
+      "    --jaeger-host/--jaeger-port send spans to a Jaeger agent endpoint as that forwarder did:",
+      "    thrift-compact emitBatch over UDP, each datagram at most 65000 bytes. Given alone they",
+      "    replace OTLP; with --otlp-endpoint both get spans. Without any of them the collector is",
+      "    OTLP, as in Kata 3.32 and later.",
+      "",
+      "EXIT CODES:",
+      "    0 clean shutdown (SIGINT/SIGTERM), 1 bad value or start-up failure, 2 bad command line",
+      "",
+      "EXAMPLES:",
+      "    span-transport-forwarder --dump-only",
+      "    span-transport-forwarder -ldebug --dump-only",
+      "    span-transport-forwarder --otlp-endpoint http://localhost:4317",
+      "    span-transport-forwarder --otlp-endpoint http://localhost:4318/v1/traces",
+      "    span-transport-forwarder --jaeger-host 127.0.0.1 --jaeger-port 6831",
+      "    span-transport-forwarder --zipkin-endpoint http://localhost:9411/api/v2/spans",
+      "    span-transport-forwarder --admin-listen 127.0.0.1:9464 --log-format json",
+      "    sudo span-transport-forwarder --socket-path /run/vc/firecracker/<sandbox>/root/kata.hvsock",
+    })
 public final class ForwarderOptions {
 
   /** Kata's default service name for spans whose payload has none. */
@@ -39,6 +95,12 @@ public final class ForwarderOptions {
   /** Kata's default collector: OTLP gRPC on the local host. */
   public static final String DEFAULT_OTLP_ENDPOINT = "http://localhost:4317";
 
+  /** Kata's (up to 3.31) default Jaeger agent host. */
+  public static final String DEFAULT_JAEGER_HOST = "127.0.0.1";
+
+  /** Kata's (up to 3.31) default Jaeger agent port: thrift-compact over UDP. */
+  public static final int DEFAULT_JAEGER_PORT = 6831;
+
   /** Kata's default VSOCK port for agent traces. */
   public static final long DEFAULT_VSOCK_PORT = 10240;
 
@@ -46,42 +108,294 @@ public final class ForwarderOptions {
   public static final List<String> LOG_LEVELS =
       List.of("trace", "debug", "info", "warn", "error", "critical");
 
+  /** Log line formats accepted by {@code --log-format}. */
+  public static final List<String> LOG_FORMATS = List.of("text", "json");
+
   /** Record keys accepted by {@code --kafka-key}. */
   public static final List<String> KAFKA_KEYS = List.of("none", "trace_id");
 
   /** OTLP protocols accepted by {@code --otlp-protocol}. */
   public static final List<String> OTLP_PROTOCOLS = List.of("grpc", "http/protobuf");
 
-  boolean help;
-  boolean version;
-  boolean dumpOnly;
-  String traceName = DEFAULT_TRACE_NAME;
-  String otlpEndpoint = DEFAULT_OTLP_ENDPOINT;
-  boolean otlpEndpointSet;
-  String otlpProtocol;
-  String logLevel = "info";
-  String socketPath;
-  String vsockCid = "any";
-  String vsockPort = String.valueOf(DEFAULT_VSOCK_PORT);
-  boolean kataListenSet;
-  String zipkinEndpoint;
-  String kafkaBrokers;
-  String kafkaTopic = "otlp_spans";
-  String kafkaKey = "none";
-  final Map<String, String> kafkaProperties = new LinkedHashMap<>();
-  final List<Endpoint> listen = new ArrayList<>();
-  int maxFrameBytes = 8 * 1024 * 1024;
-  int maxConnections = 4096;
-  long receiveBufferBytes = 128L * 1024 * 1024;
-  Duration metricsInterval = Duration.ZERO;
-  boolean metricsIntervalSet;
-  Duration collectorCheckTimeout = Duration.ofSeconds(3);
-  boolean skipCollectorCheck;
+  // Mixins, not argument groups: a group starts a new instance when one of its flags repeats,
+  // losing the values given before; the two headings of --help are drawn by optionSections().
+  @Mixin KataFlags kata = new KataFlags();
 
-  // Resolved by parse().
+  @Mixin ExtraFlags extras = new ExtraFlags();
+
+  private static final int FIRST_EXTRA_ORDER = 20;
+
+  /** kata-trace-forwarder's flags, in its order. */
+  static final class KataFlags {
+    @Option(
+        names = "--dump-only",
+        order = 1,
+        description = "Do not forward; print spans to stdout as trees per trace")
+    boolean dumpOnly;
+
+    @Option(
+        names = "--trace-name",
+        order = 2,
+        paramLabel = "<NAME>",
+        description =
+            "Service name for spans that carry none [default: " + DEFAULT_TRACE_NAME + "]")
+    String traceName = DEFAULT_TRACE_NAME;
+
+    @Option(
+        names = "--otlp-endpoint",
+        order = 3,
+        paramLabel = "<URL>",
+        description =
+            "OTLP collector URL [default: "
+                + DEFAULT_OTLP_ENDPOINT
+                + "] (gRPC; a URL ending in /v1/traces means OTLP/HTTP)")
+    String otlpEndpoint;
+
+    @Option(
+        names = "--jaeger-host",
+        order = 4,
+        paramLabel = "<HOST>",
+        description = "Jaeger agent host (Kata up to 3.31) [default: " + DEFAULT_JAEGER_HOST + "]")
+    String jaegerHost;
+
+    @Option(
+        names = "--jaeger-port",
+        order = 5,
+        paramLabel = "<PORT>",
+        description = "Jaeger agent port [default: " + DEFAULT_JAEGER_PORT + "]")
+    String jaegerPort;
+
+    @Option(
+        names = {"-l", "--log-level"},
+        order = 6,
+        paramLabel = "<LEVEL>",
+        description = "trace, debug, info, warn, error, critical [default: info]")
+    String logLevel = "info";
+
+    @Option(
+        names = "--socket-path",
+        order = 7,
+        paramLabel = "<PATH>",
+        description =
+            "Hybrid VSOCK (Firecracker, Cloud Hypervisor): listen on the Unix socket"
+                + " <PATH>_<vsock-port>")
+    String socketPath;
+
+    @Option(
+        names = "--vsock-cid",
+        order = 8,
+        paramLabel = "<CID>",
+        description = "VSOCK CID to listen on, or \"any\" [default: any]")
+    String vsockCid;
+
+    @Option(
+        names = "--vsock-port",
+        order = 9,
+        paramLabel = "<PORT>",
+        description = "VSOCK port [default: " + DEFAULT_VSOCK_PORT + "]")
+    String vsockPort;
+
+    @Option(
+        names = {"-h", "--help"},
+        order = 10,
+        usageHelp = true,
+        description = "Print this help")
+    boolean help;
+
+    @Option(
+        names = {"-V", "--version"},
+        order = 11,
+        versionHelp = true,
+        description = "Print the version")
+    boolean version;
+  }
+
+  /** Our flags beyond Kata's. */
+  static final class ExtraFlags {
+    @Option(
+        names = "--otlp-protocol",
+        order = 20,
+        paramLabel = "<P>",
+        description = "grpc or http/protobuf [default: from the URL, see --otlp-endpoint]")
+    String otlpProtocol;
+
+    @Option(
+        names = "--zipkin-endpoint",
+        order = 21,
+        paramLabel = "<URL>",
+        description =
+            "Send to Zipkin (e.g. http://localhost:9411/api/v2/spans); alone it replaces OTLP,"
+                + " with --otlp-endpoint both get spans")
+    String zipkinEndpoint;
+
+    @Option(
+        names = "--listen",
+        order = 22,
+        paramLabel = "<ENDPOINT>",
+        description =
+            "Also listen on an endpoint (repeatable): vsock://CID:PORT, hvsock:PATH:PORT,"
+                + " unix:PATH, tcp://HOST:PORT. Given without --socket-path/--vsock-cid/"
+                + "--vsock-port, it replaces the default VSOCK listener.")
+    List<String> listen = new ArrayList<>();
+
+    @Option(
+        names = "--max-frame-bytes",
+        order = 23,
+        paramLabel = "<N>",
+        description = "Largest frame accepted [default: 8388608]")
+    String maxFrameBytes;
+
+    @Option(
+        names = "--max-connections",
+        order = 24,
+        paramLabel = "<N>",
+        description = "Most guest connections at once [default: 4096]")
+    String maxConnections;
+
+    @Option(
+        names = "--receive-buffer-bytes",
+        order = 25,
+        paramLabel = "<N>",
+        description = "Memory for frames in flight, all guests [default: 134217728]")
+    String receiveBufferBytes;
+
+    @Option(
+        names = "--metrics-interval",
+        order = 26,
+        paramLabel = "<S>",
+        description =
+            "Log received/accepted/refused/dropped counters every S seconds; 0 = only at exit"
+                + " [default: 60, 0 with --dump-only]")
+    String metricsInterval;
+
+    @Option(
+        names = "--admin-listen",
+        order = 27,
+        paramLabel = "<HOST:PORT>",
+        description =
+            "Serve /metrics (Prometheus text format), /healthz and /readyz over HTTP on HOST:PORT"
+                + " (port 0: any free port, logged)")
+    String adminListen;
+
+    @Option(
+        names = "--unhealthy-after",
+        order = 28,
+        paramLabel = "<S>",
+        description =
+            "/healthz answers 503 once the sinks have failed every batch for S seconds"
+                + " [default: 60]")
+    String unhealthyAfter;
+
+    @Option(
+        names = "--log-format",
+        order = 29,
+        paramLabel = "<F>",
+        description =
+            "text, or json: one JSON object per line with Kata's fields (ts, level, msg, name,"
+                + " source, pid, subsystem, version) [default: text]")
+    String logFormat = "text";
+
+    @Option(
+        names = "--collector-check-timeout",
+        order = 30,
+        paramLabel = "<MS>",
+        description = "Start-up reachability check timeout [default: 3000]")
+    String collectorCheckTimeout;
+
+    @Option(
+        names = "--skip-collector-check",
+        order = 31,
+        description = "Start even if the collector does not answer yet")
+    boolean skipCollectorCheck;
+
+    @Option(
+        names = "--kafka-brokers",
+        order = 32,
+        paramLabel = "<HOST:PORT[,...]>",
+        description =
+            "Write spans to Kafka as OTLP protobuf records (the Collector's kafka receiver,"
+                + " encoding otlp_proto); alone it replaces OTLP, with --otlp-endpoint both get"
+                + " spans")
+    String kafkaBrokers;
+
+    @Option(
+        names = "--kafka-topic",
+        order = 33,
+        paramLabel = "<TOPIC>",
+        description = "Kafka topic [default: otlp_spans]")
+    String kafkaTopic = "otlp_spans";
+
+    @Option(
+        names = "--kafka-key",
+        order = 34,
+        paramLabel = "<KEY>",
+        description = "none, or trace_id: one record per trace, keyed by its id [default: none]")
+    String kafkaKey = "none";
+
+    @Option(
+        names = "--kafka-property",
+        order = 35,
+        paramLabel = "<K=V>",
+        description =
+            "Any Kafka producer setting (repeatable), e.g. compression.type=zstd; acks=all and"
+                + " idempotence are fixed")
+    List<String> kafkaProperties = new ArrayList<>();
+  }
+
+  // Resolved by check().
+  private boolean dumpOnly;
+  private String traceName;
+  private String otlpEndpoint = DEFAULT_OTLP_ENDPOINT;
+  private boolean otlpEndpointSet;
+  private String otlpProtocol;
+  private String jaegerHost = DEFAULT_JAEGER_HOST;
+  private int jaegerPort = DEFAULT_JAEGER_PORT;
+  private boolean jaegerSet;
+  private String logLevel;
+  private String logFormat;
+  private String zipkinEndpoint;
+  private String kafkaBrokers;
+  private final Map<String, String> kafkaProperties = new LinkedHashMap<>();
+  private int maxFrameBytes = 8 * 1024 * 1024;
+  private int maxConnections = 4096;
+  private long receiveBufferBytes = 128L * 1024 * 1024;
+  private Duration metricsInterval = Duration.ZERO;
+  private boolean metricsIntervalSet;
+  private Duration collectorCheckTimeout = Duration.ofSeconds(3);
+  private InetSocketAddress adminListen;
+  private Duration unhealthyAfter = Duration.ofSeconds(60);
+  private String kafkaKey = "none";
   private final List<Endpoint> endpoints = new ArrayList<>();
 
   private ForwarderOptions() {}
+
+  private static CommandLine commandLine(ForwarderOptions o) {
+    CommandLine cl = new CommandLine(o);
+    cl.setOverwrittenOptionsAllowed(true); // a flag given twice keeps its last value, as before
+    cl.getHelpSectionMap()
+        .put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_OPTION_LIST_HEADING, h -> "");
+    cl.getHelpSectionMap()
+        .put(
+            CommandLine.Model.UsageMessageSpec.SECTION_KEY_OPTION_LIST,
+            ForwarderOptions::optionSections);
+    return cl;
+  }
+
+  /** Kata's flags under one heading, ours under another, each in its declared order. */
+  private static String optionSections(CommandLine.Help help) {
+    List<OptionSpec> options = new ArrayList<>(help.commandSpec().options());
+    options.sort(Comparator.comparingInt(OptionSpec::order));
+    CommandLine.Help.Layout kataLayout = help.createDefaultLayout();
+    CommandLine.Help.Layout extraLayout = help.createDefaultLayout();
+    for (OptionSpec option : options) {
+      (option.order() < FIRST_EXTRA_ORDER ? kataLayout : extraLayout)
+          .addOption(option, help.parameterLabelRenderer());
+    }
+    return "%nKATA-TRACE-FORWARDER FLAGS (same names, defaults and checks):%n".formatted()
+        + kataLayout
+        + "%nSPAN-TRANSPORT EXTRAS:%n".formatted()
+        + extraLayout;
+  }
 
   /**
    * Parses and checks a command line.
@@ -92,146 +406,74 @@ public final class ForwarderOptions {
    */
   public static ForwarderOptions parse(String[] args) throws UsageException {
     ForwarderOptions o = new ForwarderOptions();
-    for (int i = 0; i < args.length; i++) {
-      String arg = args[i];
-      String name = arg;
-      String inline = null;
-      int eq = arg.indexOf('=');
-      if (arg.startsWith("--") && eq > 0) {
-        name = arg.substring(0, eq);
-        inline = arg.substring(eq + 1);
-      }
-      switch (name) {
-        case "-h", "--help" -> o.help = true;
-        case "-V", "--version" -> o.version = true;
-        case "--dump-only" -> o.dumpOnly = true;
-        case "--skip-collector-check" -> o.skipCollectorCheck = true;
-        default -> {
-          if (!name.startsWith("-")) {
-            throw new UsageException(
-                UsageException.USAGE,
-                "unexpected argument (this program takes flags only): '" + arg + "'");
-          }
-          String value;
-          if (inline != null) {
-            value = inline;
-          } else if (i + 1 < args.length && takesValue(name)) {
-            value = args[++i];
-          } else if (takesValue(name)) {
-            throw new UsageException(UsageException.USAGE, "flag needs a value: '" + name + "'");
-          } else {
-            throw new UsageException(
-                UsageException.USAGE, "unknown flag (see --help): '" + name + "'");
-          }
-          o.set(name, value);
-        }
-      }
+    CommandLine cl = commandLine(o);
+    try {
+      cl.parseArgs(args);
+    } catch (UnmatchedArgumentException e) {
+      String arg = e.getUnmatched().isEmpty() ? "" : e.getUnmatched().get(0);
+      throw new UsageException(
+          UsageException.USAGE,
+          arg.startsWith("-")
+              ? "unknown flag (see --help): '" + flagName(arg) + "'"
+              : "unexpected argument (this program takes flags only): '" + arg + "'");
+    } catch (MissingParameterException e) {
+      String flag =
+          e.getMissing().isEmpty()
+              ? e.getMessage()
+              : ((OptionSpec) e.getMissing().get(0)).longestName();
+      throw new UsageException(UsageException.USAGE, "flag needs a value: '" + flag + "'");
+    } catch (ParameterException e) {
+      throw new UsageException(UsageException.USAGE, e.getMessage());
     }
-    if (o.help || o.version) {
+    if (o.help() || o.version()) {
       return o;
     }
-    o.check();
+    o.check(cl.getParseResult());
     return o;
   }
 
-  private static boolean takesValue(String name) {
-    return switch (name) {
-      case "--trace-name",
-          "--otlp-endpoint",
-          "--otlp-protocol",
-          "-l",
-          "--log-level",
-          "--socket-path",
-          "--vsock-cid",
-          "--vsock-port",
-          "--zipkin-endpoint",
-          "--listen",
-          "--max-frame-bytes",
-          "--max-connections",
-          "--receive-buffer-bytes",
-          "--metrics-interval",
-          "--collector-check-timeout",
-          "--kafka-brokers",
-          "--kafka-topic",
-          "--kafka-key",
-          "--kafka-property" ->
-          true;
-      default -> false;
-    };
+  private static String flagName(String arg) {
+    int eq = arg.indexOf('=');
+    return arg.startsWith("--") && eq > 0 ? arg.substring(0, eq) : arg;
   }
 
-  private void set(String name, String value) throws UsageException {
-    switch (name) {
-      case "--trace-name" -> traceName = value;
-      case "--otlp-endpoint" -> {
-        otlpEndpoint = value;
-        otlpEndpointSet = true;
-      }
-      case "--otlp-protocol" -> otlpProtocol = oneOf(name, value, OTLP_PROTOCOLS);
-      case "-l", "--log-level" -> logLevel = oneOf(name, value, LOG_LEVELS);
-      case "--socket-path" -> {
-        socketPath = value;
-        kataListenSet = true;
-      }
-      case "--vsock-cid" -> {
-        vsockCid = value;
-        kataListenSet = true;
-      }
-      case "--vsock-port" -> {
-        vsockPort = value;
-        kataListenSet = true;
-      }
-      case "--zipkin-endpoint" -> zipkinEndpoint = value;
-      case "--listen" -> {
-        try {
-          listen.add(Endpoint.parse(value));
-        } catch (IllegalArgumentException e) {
-          throw new UsageException(UsageException.INVALID, "--listen: " + e.getMessage());
-        }
-      }
-      case "--max-frame-bytes" ->
-          maxFrameBytes = (int) number(name, value, 1024, 64L * 1024 * 1024);
-      case "--max-connections" -> maxConnections = (int) number(name, value, 1, 1_000_000);
-      case "--receive-buffer-bytes" ->
-          receiveBufferBytes = number(name, value, 64L * 1024, 16L * 1024 * 1024 * 1024);
-      case "--metrics-interval" -> {
-        metricsInterval = Duration.ofSeconds(number(name, value, 0, 86_400));
-        metricsIntervalSet = true;
-      }
-      case "--collector-check-timeout" ->
-          collectorCheckTimeout = Duration.ofMillis(number(name, value, 1, 60_000));
-      case "--kafka-brokers" -> kafkaBrokers = value;
-      case "--kafka-topic" -> kafkaTopic = value;
-      case "--kafka-key" -> kafkaKey = oneOf(name, value, KAFKA_KEYS);
-      case "--kafka-property" -> {
-        int eq = value.indexOf('=');
-        if (eq <= 0) {
-          throw new UsageException(
-              UsageException.INVALID, "--kafka-property must be KEY=VALUE: '" + value + "'");
-        }
-        kafkaProperties.put(value.substring(0, eq), value.substring(eq + 1));
-      }
-      default -> throw new IllegalStateException("unhandled flag " + name);
+  private void check(ParseResult parsed) throws UsageException {
+    KataFlags k = kata;
+    ExtraFlags x = extras;
+    dumpOnly = k.dumpOnly;
+    traceName = k.traceName;
+    // Values not in a fixed set are usage errors (exit 2), as clap's possible_values are.
+    logLevel = oneOf("--log-level", k.logLevel, LOG_LEVELS);
+    logFormat = oneOf("--log-format", x.logFormat, LOG_FORMATS);
+    String kafkaKey = oneOf("--kafka-key", x.kafkaKey, KAFKA_KEYS);
+    if (x.otlpProtocol != null) {
+      otlpProtocol = oneOf("--otlp-protocol", x.otlpProtocol, OTLP_PROTOCOLS);
     }
-  }
-
-  private void check() throws UsageException {
     if (traceName.isEmpty()) {
       // Kata: "Need non-blank trace name".
       throw new UsageException(UsageException.INVALID, "trace name must not be blank: ''");
     }
-    long port = vsockPort(vsockPort);
-    if (socketPath != null) {
-      if (socketPath.isEmpty()) {
+    boolean kataListenSet = k.socketPath != null || k.vsockCid != null || k.vsockPort != null;
+    List<Endpoint> listen = new ArrayList<>();
+    for (String value : x.listen) {
+      try {
+        listen.add(Endpoint.parse(value));
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(UsageException.INVALID, "--listen: " + e.getMessage());
+      }
+    }
+    long port = vsockPort(k.vsockPort == null ? String.valueOf(DEFAULT_VSOCK_PORT) : k.vsockPort);
+    if (k.socketPath != null) {
+      if (k.socketPath.isEmpty()) {
         throw new UsageException(
             UsageException.INVALID, "Hybrid VSOCK socket path cannot be empty: ''");
       }
-      if (kataEndpointUsed()) {
-        endpoints.add(new HybridVsockEndpoint(Path.of(socketPath), port));
+      if (listen.isEmpty() || kataListenSet) {
+        endpoints.add(new HybridVsockEndpoint(Path.of(k.socketPath), port));
       }
     } else {
-      long cid = vsockCid(vsockCid);
-      if (kataEndpointUsed()) {
+      long cid = vsockCid(k.vsockCid == null ? "any" : k.vsockCid);
+      if (listen.isEmpty() || kataListenSet) {
         endpoints.add(new VsockEndpoint(cid, port));
       }
     }
@@ -241,10 +483,74 @@ public final class ForwarderOptions {
       }
       endpoints.add(e);
     }
+    if (k.otlpEndpoint != null) {
+      otlpEndpoint = k.otlpEndpoint;
+      otlpEndpointSet = true;
+    }
     if (otlpEndpoint.isEmpty()) {
       // Kata: "OTLP endpoint cannot be blank", checked even with --dump-only.
       throw new UsageException(UsageException.INVALID, "OTLP endpoint cannot be blank: ''");
     }
+    jaegerSet = k.jaegerHost != null || k.jaegerPort != null;
+    if (k.jaegerPort != null) {
+      // Kata: "Jaeger port number must be an integer", "Jaeger port number cannot be zero".
+      long p = unsigned32(k.jaegerPort, "Jaeger port number must be an integer");
+      if (p == 0) {
+        throw new UsageException(UsageException.INVALID, "Jaeger port number cannot be zero: 0");
+      }
+      if (p > 65_535) {
+        throw new UsageException(
+            UsageException.INVALID,
+            "Jaeger port number must be between 1 and 65535: " + k.jaegerPort);
+      }
+      jaegerPort = (int) p;
+    }
+    if (k.jaegerHost != null) {
+      if (k.jaegerHost.isBlank()) {
+        // Kata: "Jaeger host cannot be blank".
+        throw new UsageException(
+            UsageException.INVALID, "Jaeger host cannot be blank: '" + k.jaegerHost + "'");
+      }
+      jaegerHost = k.jaegerHost;
+    }
+    zipkinEndpoint = x.zipkinEndpoint;
+    kafkaBrokers = x.kafkaBrokers;
+    if (x.maxFrameBytes != null) {
+      maxFrameBytes = (int) number("--max-frame-bytes", x.maxFrameBytes, 1024, 64L * 1024 * 1024);
+    }
+    if (x.maxConnections != null) {
+      maxConnections = (int) number("--max-connections", x.maxConnections, 1, 1_000_000);
+    }
+    if (x.receiveBufferBytes != null) {
+      receiveBufferBytes =
+          number(
+              "--receive-buffer-bytes", x.receiveBufferBytes, 64L * 1024, 16L * 1024 * 1024 * 1024);
+    }
+    if (x.metricsInterval != null) {
+      metricsInterval =
+          Duration.ofSeconds(number("--metrics-interval", x.metricsInterval, 0, 86_400));
+      metricsIntervalSet = true;
+    }
+    if (x.collectorCheckTimeout != null) {
+      collectorCheckTimeout =
+          Duration.ofMillis(
+              number("--collector-check-timeout", x.collectorCheckTimeout, 1, 60_000));
+    }
+    if (x.unhealthyAfter != null) {
+      unhealthyAfter = Duration.ofSeconds(number("--unhealthy-after", x.unhealthyAfter, 1, 86_400));
+    }
+    if (x.adminListen != null) {
+      adminListen = hostPort("--admin-listen", x.adminListen);
+    }
+    for (String kv : x.kafkaProperties) {
+      int eq = kv.indexOf('=');
+      if (eq <= 0) {
+        throw new UsageException(
+            UsageException.INVALID, "--kafka-property must be KEY=VALUE: '" + kv + "'");
+      }
+      kafkaProperties.put(kv.substring(0, eq), kv.substring(eq + 1));
+    }
+    this.kafkaKey = kafkaKey;
     if (!dumpOnly) {
       if (otlpUsed()) {
         checkUrl("--otlp-endpoint", otlpEndpoint);
@@ -268,8 +574,22 @@ public final class ForwarderOptions {
     }
   }
 
-  private boolean kataEndpointUsed() {
-    return listen.isEmpty() || kataListenSet;
+  /**
+   * Parses {@code HOST:PORT} ({@code [v6]:PORT} for IPv6 literals), port 0 to 65535; the host is
+   * not resolved here.
+   */
+  static InetSocketAddress hostPort(String flag, String value) throws UsageException {
+    int colon = value.lastIndexOf(':');
+    String host = colon < 0 ? "" : value.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    if (colon < 0 || host.isEmpty()) {
+      throw new UsageException(
+          UsageException.INVALID, flag + " must be HOST:PORT: '" + value + "'");
+    }
+    long port = number(flag + " port", value.substring(colon + 1), 0, 65_535);
+    return InetSocketAddress.createUnresolved(host, (int) port);
   }
 
   /** Kata's {@code port_str_to_port}: not empty, an unsigned 32-bit integer, not zero. */
@@ -301,7 +621,9 @@ public final class ForwarderOptions {
   }
 
   private static long unsigned32(String value, String rule) throws UsageException {
-    if (value.length() > 10 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+    if (value.isEmpty()
+        || value.length() > 10
+        || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
       throw new UsageException(UsageException.INVALID, rule + ": '" + value + "'");
     }
     long n = Long.parseLong(value);
@@ -355,12 +677,12 @@ public final class ForwarderOptions {
 
   /** Whether {@code -h/--help} was given. */
   public boolean help() {
-    return help;
+    return kata.help;
   }
 
   /** Whether {@code -V/--version} was given. */
   public boolean version() {
-    return version;
+    return kata.version;
   }
 
   /** Whether {@code --dump-only} was given: print spans, forward nothing. */
@@ -384,11 +706,47 @@ public final class ForwarderOptions {
   }
 
   /**
-   * Whether spans go to an OTLP collector: unless dump-only, or Zipkin or Kafka alone was asked
-   * for.
+   * Whether spans go to an OTLP collector: unless dump-only, or Jaeger, Zipkin or Kafka alone was
+   * asked for.
    */
   public boolean otlpUsed() {
-    return !dumpOnly && ((zipkinEndpoint == null && kafkaBrokers == null) || otlpEndpointSet);
+    return !dumpOnly
+        && ((zipkinEndpoint == null && kafkaBrokers == null && !jaegerSet) || otlpEndpointSet);
+  }
+
+  /**
+   * Whether spans go to a Jaeger agent: {@code --jaeger-host} or {@code --jaeger-port} was given
+   * (and not {@code --dump-only}).
+   */
+  public boolean jaegerUsed() {
+    return !dumpOnly && jaegerSet;
+  }
+
+  /**
+   * Returns the Jaeger agent host: {@code --jaeger-host}, default {@value #DEFAULT_JAEGER_HOST}.
+   */
+  public String jaegerHost() {
+    return jaegerHost;
+  }
+
+  /** Returns the Jaeger agent UDP port: {@code --jaeger-port}, default 6831. */
+  public int jaegerPort() {
+    return jaegerPort;
+  }
+
+  /** Returns the log line format, one of {@link #LOG_FORMATS}. */
+  public String logFormat() {
+    return logFormat;
+  }
+
+  /** Returns the admin HTTP address ({@code --admin-listen}), unresolved, or null. */
+  public InetSocketAddress adminListen() {
+    return adminListen;
+  }
+
+  /** Returns how long the sinks may fail every batch before {@code /healthz} answers 503. */
+  public Duration unhealthyAfter() {
+    return unhealthyAfter;
   }
 
   /**
@@ -402,7 +760,7 @@ public final class ForwarderOptions {
   private KafkaSinkBuilder kafkaBuilder() {
     KafkaSinkBuilder builder =
         KafkaSink.builder()
-            .setTopic(kafkaTopic)
+            .setTopic(extras.kafkaTopic)
             .setPartitionByTraceId("trace_id".equals(kafkaKey))
             .setProducerProperties(kafkaProperties);
     return kafkaBrokers == null ? builder : builder.setBootstrapServers(kafkaBrokers);
@@ -462,7 +820,7 @@ public final class ForwarderOptions {
 
   /** Whether the start-up collector check is skipped. */
   public boolean skipCollectorCheck() {
-    return skipCollectorCheck;
+    return extras.skipCollectorCheck;
   }
 
   @Override
@@ -475,6 +833,9 @@ public final class ForwarderOptions {
     if (otlpUsed()) {
       j.add("otlpEndpoint=" + otlpEndpoint).add("otlpProtocol=" + otlpProtocol());
     }
+    if (jaegerUsed()) {
+      j.add("jaeger=" + jaegerHost + ":" + jaegerPort);
+    }
     if (zipkinEndpoint() != null) {
       j.add("zipkinEndpoint=" + zipkinEndpoint);
     }
@@ -485,83 +846,25 @@ public final class ForwarderOptions {
         .add("maxConnections=" + maxConnections)
         .add("receiveBufferBytes=" + receiveBufferBytes)
         .add("metricsInterval=" + metricsInterval())
+        .add("logFormat=" + logFormat)
+        .add("adminListen=" + (adminListen == null ? "none" : hostPortString(adminListen)))
         .toString();
   }
 
+  private static String hostPortString(InetSocketAddress a) {
+    String host = a.getHostString();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+  }
+
   /**
-   * Returns the {@code --help} text.
+   * Returns the {@code --help} text, generated by picocli from the flags' annotations.
    *
-   * @param program the program name to show in examples
+   * @param program the program name to show
    * @return the help text, ending in a newline
    */
   public static String help(String program) {
-    return """
-        span-transport forwarder: a drop-in for kata-trace-forwarder
-
-        Receives spans from VM guests over VSOCK (Kata agents in their own framing, span-transport \
-        guests in its protocol, both on one port) and forwards them to a trace collector. Kata \
-        agents up to 3.28 send bincode spans, from 3.29 JSON spans; both are decoded.
-
-        USAGE:
-            %1$s [FLAGS]
-
-        KATA-TRACE-FORWARDER FLAGS (same names, defaults and checks):
-                --dump-only              Do not forward; print spans to stdout as trees per trace
-                --trace-name <NAME>      Service name for spans that carry none [default: %2$s]
-                --otlp-endpoint <URL>    OTLP collector URL [default: %3$s] (gRPC; a URL ending in
-                                         /v1/traces means OTLP/HTTP)
-            -l, --log-level <LEVEL>      trace, debug, info, warn, error, critical [default: info]
-                --socket-path <PATH>     Hybrid VSOCK (Firecracker, Cloud Hypervisor): listen on the
-                                         Unix socket <PATH>_<vsock-port>
-                --vsock-cid <CID>        VSOCK CID to listen on, or "any" [default: any]
-                --vsock-port <PORT>      VSOCK port [default: %4$d]
-            -h, --help                   Print this help
-            -V, --version                Print the version
-
-        SPAN-TRANSPORT EXTRAS:
-                --otlp-protocol <P>      grpc or http/protobuf [default: from the URL, see above]
-                --zipkin-endpoint <URL>  Send to Zipkin (e.g. http://localhost:9411/api/v2/spans);
-                                         alone it replaces OTLP, with --otlp-endpoint both get spans
-                --listen <ENDPOINT>      Also listen on an endpoint (repeatable): vsock://CID:PORT,
-                                         hvsock:PATH:PORT, unix:PATH, tcp://HOST:PORT. Given without
-                                         --socket-path/--vsock-cid/--vsock-port, it replaces the
-                                         default VSOCK listener.
-                --max-frame-bytes <N>    Largest frame accepted [default: 8388608]
-                --max-connections <N>    Most guest connections at once [default: 4096]
-                --receive-buffer-bytes <N>
-                                         Memory for frames in flight, all guests [default: 134217728]
-                --metrics-interval <S>   Print received/acked/dropped counters every S seconds;
-                                         0 = only at exit [default: 60, 0 with --dump-only]
-                --collector-check-timeout <MS>
-                                         Start-up reachability check timeout [default: 3000]
-                --skip-collector-check   Start even if the collector does not answer yet
-                --kafka-brokers <HOST:PORT[,...]>
-                                         Write spans to Kafka as OTLP protobuf records (the
-                                         Collector's kafka receiver, encoding otlp_proto); alone it
-                                         replaces OTLP, with --otlp-endpoint both get spans
-                --kafka-topic <TOPIC>    Kafka topic [default: otlp_spans]
-                --kafka-key <KEY>        none, or trace_id: one record per trace, keyed by its id
-                                         [default: none]
-                --kafka-property <K=V>   Any Kafka producer setting (repeatable), e.g.
-                                         compression.type=zstd; acks=all and idempotence are fixed
-
-        START-UP CHECK:
-            Like kata-trace-forwarder, the forwarder exits (code 1) when the collector is not
-            reachable at start: it opens a TCP connection to the collector's host and port. Once
-            running it keeps serving through collector outages: span-transport guests keep
-            unacknowledged batches and resend them; Kata agent spans the collector refuses are
-            dropped and counted.
-
-        EXIT CODES:
-            0 clean shutdown (SIGINT/SIGTERM), 1 bad value or start-up failure, 2 bad command line
-
-        EXAMPLES:
-            %1$s --dump-only
-            %1$s --otlp-endpoint http://localhost:4317
-            %1$s --otlp-endpoint http://localhost:4318/v1/traces
-            %1$s --zipkin-endpoint http://localhost:9411/api/v2/spans
-            sudo %1$s --socket-path /run/vc/firecracker/<sandbox>/root/kata.hvsock
-        """
-        .formatted(program, DEFAULT_TRACE_NAME, DEFAULT_OTLP_ENDPOINT, DEFAULT_VSOCK_PORT);
+    CommandLine cl = commandLine(new ForwarderOptions());
+    cl.getCommandSpec().name(program);
+    return cl.getUsageMessage(CommandLine.Help.Ansi.OFF);
   }
 }
