@@ -5,6 +5,7 @@ import dev.spantransport.forwarder.internal.AllSinks;
 import dev.spantransport.forwarder.internal.CollectorProbe;
 import dev.spantransport.forwarder.internal.CountingSink;
 import dev.spantransport.forwarder.internal.ForwarderOptions;
+import dev.spantransport.forwarder.internal.JaegerAgentExporter;
 import dev.spantransport.forwarder.internal.KataLegacyDecoder;
 import dev.spantransport.forwarder.internal.OneLineLogHandler;
 import dev.spantransport.forwarder.internal.UsageException;
@@ -173,6 +174,14 @@ public final class Forwarder implements Closeable {
         sinks.add(
             SpanExporterSink.create(
                 ZipkinJsonExporter.create(options.zipkinEndpoint(), Duration.ofSeconds(10))));
+      }
+      if (options.jaegerUsed()) {
+        sinks.add(
+            SpanExporterSink.create(
+                JaegerAgentExporter.builder()
+                    .setAgent(options.jaegerHost(), options.jaegerPort())
+                    .setServiceName(options.traceName())
+                    .build()));
       }
       KafkaSinkBuilder kafka = options.kafkaSink();
       if (kafka != null) {
