@@ -1,6 +1,7 @@
 package dev.spantransport.forwarder;
 
 import dev.spantransport.forwarder.dump.TraceTreePrinter;
+import dev.spantransport.forwarder.internal.AdminServer;
 import dev.spantransport.forwarder.internal.AllSinks;
 import dev.spantransport.forwarder.internal.CollectorProbe;
 import dev.spantransport.forwarder.internal.CountingSink;
@@ -23,6 +24,7 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,6 +61,7 @@ public final class Forwarder implements Closeable {
   private CountingSink counter;
   private SpanReceiver receiver;
   private ScheduledExecutorService metricsTimer;
+  private volatile AdminServer admin;
   private long startNanos;
 
   private Forwarder(ForwarderOptions options, PrintStream out) {
@@ -151,6 +154,17 @@ public final class Forwarder implements Closeable {
 
   private void start() throws IOException {
     logger.log(Level.INFO, () -> "starting " + PROGRAM + " " + version() + " " + options);
+    if (options.adminListen() != null) {
+      admin = AdminServer.start(options.adminListen(), options.unhealthyAfter());
+      InetSocketAddress bound = admin.address();
+      logger.log(
+          Level.INFO,
+          () ->
+              "admin: /metrics, /healthz, /readyz on http://"
+                  + bound.getHostString()
+                  + ":"
+                  + bound.getPort());
+    }
     List<SpanSink> sinks = new ArrayList<>();
     if (options.dumpOnly()) {
       TraceTreePrinter printer = TraceTreePrinter.builder(out).build();
@@ -181,6 +195,7 @@ public final class Forwarder implements Closeable {
                 JaegerAgentExporter.builder()
                     .setAgent(options.jaegerHost(), options.jaegerPort())
                     .setServiceName(options.traceName())
+                    .setMeterProvider(admin == null ? null : admin.meterProvider())
                     .build()));
       }
       KafkaSinkBuilder kafka = options.kafkaSink();
@@ -201,6 +216,10 @@ public final class Forwarder implements Closeable {
     for (Endpoint e : options.endpoints()) {
       builder.addEndpoint(e);
     }
+    if (admin != null) {
+      admin.observe(counter);
+      builder.setMeterProvider(admin.meterProvider());
+    }
     receiver = builder.build();
     CompletableResultCode started = receiver.start();
     if (!started.isSuccess()) {
@@ -212,6 +231,9 @@ public final class Forwarder implements Closeable {
           cause);
     }
     startNanos = System.nanoTime();
+    if (admin != null) {
+      admin.setListening(true);
+    }
     logger.log(Level.INFO, () -> "listening on " + options.endpoints());
     Duration interval = options.metricsInterval();
     if (!interval.isZero()) {
@@ -240,6 +262,12 @@ public final class Forwarder implements Closeable {
   /** Returns the listen endpoints. */
   public List<Endpoint> endpoints() {
     return options.endpoints();
+  }
+
+  /** Returns the bound {@code --admin-listen} address, or null without one. */
+  InetSocketAddress adminAddress() {
+    AdminServer a = admin;
+    return a == null ? null : a.address();
   }
 
   /** Returns the counters of what was received and forwarded so far. */
@@ -272,6 +300,9 @@ public final class Forwarder implements Closeable {
       return;
     }
     try {
+      if (admin != null) {
+        admin.setListening(false); // /readyz and /healthz: 503 while draining
+      }
       if (metricsTimer != null) {
         metricsTimer.shutdownNow();
       }
@@ -281,6 +312,9 @@ public final class Forwarder implements Closeable {
         logger.log(
             Level.INFO,
             () -> "stopped after " + TraceTreePrinter.duration(elapsed) + ": " + counter.summary());
+      }
+      if (admin != null) {
+        admin.close();
       }
     } finally {
       closed.countDown();

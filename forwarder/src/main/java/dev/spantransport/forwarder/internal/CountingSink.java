@@ -1,5 +1,6 @@
 package dev.spantransport.forwarder.internal;
 
+import dev.spantransport.sink.BatchRejectedException;
 import dev.spantransport.sink.SpanBatch;
 import dev.spantransport.sink.SpanSink;
 import io.opentelemetry.sdk.common.CompletableResultCode;
@@ -25,6 +26,9 @@ public final class CountingSink implements SpanSink {
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong kataSpans = new AtomicLong();
+  // System.nanoTime() of the first refusal since the last accepted batch; NOT_FAILING otherwise.
+  private final AtomicLong failingSince = new AtomicLong(NOT_FAILING);
+  private static final long NOT_FAILING = Long.MIN_VALUE;
 
   /**
    * Wraps {@code delegate}.
@@ -55,7 +59,14 @@ public final class CountingSink implements SpanSink {
         () -> {
           if (r.isSuccess()) {
             accepted.addAndGet(n);
-          } else if (kata) {
+            failingSince.set(NOT_FAILING);
+            return;
+          }
+          if (!(r.getFailureThrowable() instanceof BatchRejectedException)) {
+            // A malformed batch is the guest's fault, not a failing sink.
+            failingSince.compareAndSet(NOT_FAILING, System.nanoTime());
+          }
+          if (kata) {
             dropped.addAndGet(n);
           } else {
             refused.addAndGet(n);
@@ -97,6 +108,16 @@ public final class CountingSink implements SpanSink {
   /** Returns the Kata agent spans the sink refused: lost, since that protocol cannot resend. */
   public long dropped() {
     return dropped.get();
+  }
+
+  /**
+   * Returns how long the sink has been refusing every batch, as of {@code nowNanos} ({@link
+   * System#nanoTime()}): from its first refusal after an accepted batch; 0 when the last batch was
+   * accepted. Batches refused as malformed do not count.
+   */
+  public long failingNanos(long nowNanos) {
+    long since = failingSince.get();
+    return since == NOT_FAILING ? 0 : Math.max(0, nowNanos - since);
   }
 
   /** Returns the spans that arrived in Kata agent frames. */

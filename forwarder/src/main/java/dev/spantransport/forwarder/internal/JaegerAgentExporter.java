@@ -11,6 +11,8 @@ import io.jaegertracing.thriftjava.SpanRefType;
 import io.jaegertracing.thriftjava.Tag;
 import io.jaegertracing.thriftjava.TagType;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -89,6 +91,17 @@ public final class JaegerAgentExporter implements SpanExporter {
       throw new IOException("cannot use Jaeger agent address " + agent + ": " + e.getMessage(), e);
     }
     this.channel = c;
+    if (b.meterProvider != null) {
+      Meter meter = b.meterProvider.get("dev.spantransport.forwarder");
+      meter
+          .counterBuilder("spantransport.forwarder.jaeger.datagrams")
+          .setDescription("emitBatch datagrams sent to the Jaeger agent")
+          .buildWithCallback(m -> m.record(datagrams.get()));
+      meter
+          .counterBuilder("spantransport.forwarder.jaeger.spans.too_large")
+          .setDescription("Spans dropped because alone they exceed one Jaeger datagram")
+          .buildWithCallback(m -> m.record(spansTooLarge.get()));
+    }
   }
 
   /** Returns a builder. */
@@ -102,8 +115,18 @@ public final class JaegerAgentExporter implements SpanExporter {
     private int port = ForwarderOptions.DEFAULT_JAEGER_PORT;
     private String serviceName = ForwarderOptions.DEFAULT_TRACE_NAME;
     private int maxPacketBytes = MAX_PACKET_BYTES;
+    private MeterProvider meterProvider;
 
     private Builder() {}
+
+    /**
+     * Sets where {@code spantransport.forwarder.jaeger.datagrams} and {@code .spans.too_large} are
+     * published; null (the default) publishes nothing.
+     */
+    public Builder setMeterProvider(MeterProvider meterProvider) {
+      this.meterProvider = meterProvider;
+      return this;
+    }
 
     /** Sets the agent's host and UDP port. */
     public Builder setAgent(String host, int port) {
