@@ -117,7 +117,9 @@ public final class Forwarder implements Closeable {
       out.flush();
       return 0;
     }
-    OneLineLogHandler logs = OneLineLogHandler.install(err, options.logLevel());
+    OneLineLogHandler logs =
+        OneLineLogHandler.install(
+            err, options.logLevel(), "json".equals(options.logFormat()), version());
     try {
       Forwarder forwarder = new Forwarder(options, out);
       // SIGTERM and SIGINT close the forwarder and let run() return 0, with the final counters

@@ -3,6 +3,8 @@ package dev.spantransport.forwarder;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spantransport.spi.Endpoint;
 import dev.spantransport.spi.SpanTransports;
 import dev.spantransport.vsock.guest.VsockSpanExporter;
@@ -18,7 +20,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -125,5 +129,34 @@ class ForwarderEndToEndTest {
     }
     assertEquals(0, forwarder.stop());
     assertTrue(forwarder.out().contains("still served"));
+  }
+
+  @Test
+  void logFormatJsonWritesEveryStderrLineAsAJsonObjectWithKatasFields() throws Exception {
+    Path socket = dir.resolve("json-log.sock");
+    InProcessForwarder forwarder =
+        InProcessForwarder.start(
+            "--dump-only", "--listen", "unix:" + socket, "--log-format=json", "-ldebug");
+    Endpoint endpoint = Endpoint.parse("unix:" + socket);
+    try (SocketChannel kata =
+        SpanTransports.forEndpoint(endpoint).connect(endpoint, Duration.ofSeconds(5))) {
+      writeKataFrame(kata, kataSpan(1, 0, "rpc\\u001b[2J", 1_700_000_000L));
+      forwarder.awaitAccepted(1);
+    }
+    assertEquals(0, forwarder.stop());
+    ObjectMapper json = new ObjectMapper();
+    List<String> lines = forwarder.err().lines().collect(Collectors.toList());
+    assertTrue(lines.size() >= 3, forwarder.err());
+    for (String line : lines) {
+      JsonNode node = json.readTree(line);
+      for (String field : new String[] {"ts", "level", "msg", "source", "name", "pid"}) {
+        assertTrue(node.hasNonNull(field), field + " missing in " + line);
+      }
+    }
+    assertTrue(
+        lines.stream().anyMatch(l -> l.contains("\"msg\":\"listening on [unix:" + socket + "]\"")),
+        forwarder.err());
+    assertTrue(
+        lines.stream().anyMatch(l -> l.contains("spans received=1 (kata 1)")), forwarder.err());
   }
 }
