@@ -42,8 +42,8 @@ import java.util.logging.Logger;
  * The span-transport forwarder: a drop-in for Kata Containers' {@code kata-trace-forwarder} with
  * the same flags, built on {@link SpanReceiver}. One port serves Kata agents (their own framing,
  * decoded by {@link KataSpanDecoder}) and span-transport guests, from many VMs at once; spans go to
- * an OTLP (gRPC or HTTP) or Zipkin collector, or with {@code --dump-only} to stdout as trees per
- * trace.
+ * an OTLP (gRPC or HTTP), Jaeger agent, Zipkin or Kafka collector, or with {@code --dump-only} to
+ * stdout as trees per trace. {@code --admin-listen} adds Prometheus metrics and health checks.
  *
  * <p>Run {@code java -jar span-transport-forwarder.jar --help} for the flags.
  */

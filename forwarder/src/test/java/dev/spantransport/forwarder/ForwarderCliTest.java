@@ -192,6 +192,13 @@ class ForwarderCliTest {
   }
 
   @Test
+  void aValueStartingWithAtIsTakenAsItIsNotAsAnArgumentFile() throws Exception {
+    Path file = java.nio.file.Files.writeString(dir.resolve("names"), "expanded\n");
+    assertEquals(
+        "@" + file, ForwarderOptions.parse(new String[] {"--trace-name", "@" + file}).traceName());
+  }
+
+  @Test
   void positionalArgumentIsAUsageError() {
     assertEquals(2, run("debug"));
     assertTrue(err().contains("unexpected argument (this program takes flags only): 'debug'"));

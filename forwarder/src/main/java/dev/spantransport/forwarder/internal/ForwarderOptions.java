@@ -372,6 +372,7 @@ public final class ForwarderOptions {
   private static CommandLine commandLine(ForwarderOptions o) {
     CommandLine cl = new CommandLine(o);
     cl.setOverwrittenOptionsAllowed(true); // a flag given twice keeps its last value, as before
+    cl.setExpandAtFiles(false); // clap reads no @argument files: "@vm" is a value like any other
     cl.getHelpSectionMap()
         .put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_OPTION_LIST_HEADING, h -> "");
     cl.getHelpSectionMap()
