@@ -113,7 +113,7 @@ public final class Forwarder implements Closeable {
       return 0;
     }
     if (options.version()) {
-      out.println(PROGRAM + " " + version());
+      out.print(ForwarderOptions.versionText(PROGRAM));
       out.flush();
       return 0;
     }

@@ -89,7 +89,14 @@ class ForwarderCliTest {
   @Test
   void versionPrintsProgramNameAndVersion() {
     assertEquals(0, run("--version"));
-    assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("span-transport-forwarder "));
+    assertEquals(
+        "span-transport-forwarder " + Forwarder.version() + "\n",
+        out.toString(StandardCharsets.UTF_8));
+    out.reset();
+    assertEquals(0, run("-V"));
+    assertEquals(
+        "span-transport-forwarder " + Forwarder.version() + "\n",
+        out.toString(StandardCharsets.UTF_8));
   }
 
   @ParameterizedTest

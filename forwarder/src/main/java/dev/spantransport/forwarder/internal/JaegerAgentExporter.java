@@ -75,6 +75,9 @@ public final class JaegerAgentExporter implements SpanExporter {
   private final AtomicLong spansSent = new AtomicLong();
   private final AtomicLong spansTooLarge = new AtomicLong();
   private volatile boolean shutdown;
+  private static final long WARN_INTERVAL_NANOS = 60_000_000_000L;
+  private long lastWarnNanos; // 0: never warned
+  private long suppressedWarnings;
 
   private JaegerAgentExporter(Builder b) throws IOException {
     this.agent = new InetSocketAddress(b.host, b.port);
@@ -187,7 +190,7 @@ public final class JaegerAgentExporter implements SpanExporter {
       }
       return CompletableResultCode.ofSuccess();
     } catch (IOException | TException e) {
-      logger.log(Level.WARNING, "cannot send to the Jaeger agent at " + agent + ": " + e, e);
+      warn("cannot send to the Jaeger agent at " + agent + ": " + e);
       return CompletableResultCode.ofFailure();
     }
   }
@@ -203,16 +206,14 @@ public final class JaegerAgentExporter implements SpanExporter {
       int size = size(span);
       if (overhead + listHeaderSlack + size > maxPacketBytes) {
         spansTooLarge.incrementAndGet();
-        logger.log(
-            Level.WARNING,
-            () ->
-                "dropping span "
-                    + Long.toHexString(span.getSpanId())
-                    + " ("
-                    + size
-                    + " bytes): larger than one Jaeger datagram ("
-                    + maxPacketBytes
-                    + " bytes)");
+        warn(
+            "dropping span "
+                + Long.toHexString(span.getSpanId())
+                + " ("
+                + size
+                + " bytes): larger than one Jaeger datagram ("
+                + maxPacketBytes
+                + " bytes)");
         continue;
       }
       if (chunkBytes + size > maxPacketBytes) {
@@ -242,6 +243,24 @@ public final class JaegerAgentExporter implements SpanExporter {
     }
     datagrams.incrementAndGet();
     spansSent.addAndGet(spans.size());
+  }
+
+  /**
+   * Logs a warning at most once a minute (an agent that is down fails every batch), saying how many
+   * were held back since the last one. Called under the export lock.
+   */
+  private void warn(String message) {
+    long now = System.nanoTime();
+    if (lastWarnNanos != 0 && now - lastWarnNanos < WARN_INTERVAL_NANOS) {
+      suppressedWarnings++;
+      return;
+    }
+    long held = suppressedWarnings;
+    suppressedWarnings = 0;
+    lastWarnNanos = now == 0 ? 1 : now;
+    logger.log(
+        Level.WARNING,
+        held == 0 ? message : message + " (" + held + " similar warnings in the last minute)");
   }
 
   /** The whole oneway {@code Agent.emitBatch} message, as {@link Agent.Client} writes it. */

@@ -251,4 +251,26 @@ class JaegerAgentExporterTest {
       exporter.shutdown();
     }
   }
+
+  @Test
+  void anAgentPortThatRefusesDatagramsFailsTheExportSoTheLossIsCounted() throws Exception {
+    int closedPort;
+    try (java.net.DatagramSocket s =
+        new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = s.getLocalPort(); // closed again: loopback answers ICMP port unreachable
+    }
+    JaegerAgentExporter exporter =
+        JaegerAgentExporter.builder().setAgent("127.0.0.1", closedPort).build();
+    List<SpanData> one = List.of(span(guest(3), 1, "a", Attributes.empty()));
+    boolean failed = false;
+    // The refusal arrives after a send and fails a later one: bounded attempts until it shows.
+    for (int attempt = 0; attempt < 50 && !failed; attempt++) {
+      failed = !exporter.export(one).isSuccess();
+      if (!failed) {
+        Thread.sleep(10);
+      }
+    }
+    exporter.shutdown();
+    assertTrue(failed, "no export failed although nothing listens on port " + closedPort);
+  }
 }
