@@ -28,7 +28,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
@@ -433,7 +432,7 @@ public final class ForwarderOptions {
     if (o.help() || o.version()) {
       return o;
     }
-    o.check(cl.getParseResult());
+    o.check();
     return o;
   }
 
@@ -442,7 +441,7 @@ public final class ForwarderOptions {
     return arg.startsWith("--") && eq > 0 ? arg.substring(0, eq) : arg;
   }
 
-  private void check(ParseResult parsed) throws UsageException {
+  private void check() throws UsageException {
     KataFlags k = kata;
     ExtraFlags x = extras;
     dumpOnly = k.dumpOnly;
