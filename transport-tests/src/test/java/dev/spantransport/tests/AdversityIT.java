@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.management.UnixOperatingSystemMXBean;
-import dev.spantransport.forwarder.internal.ZipkinJsonExporter;
+import dev.spantransport.forwarder.zipkin.ZipkinExporter;
 import dev.spantransport.sink.OtlpHttpSink;
 import dev.spantransport.sink.SpanExporterSink;
 import dev.spantransport.tests.adversity.BombReceiverMain;
@@ -119,8 +119,9 @@ class AdversityIT {
                     .addSink(OtlpHttpSink.builder().setEndpoint(otlp.baseUrl()).build())
                     .addSink(
                         SpanExporterSink.create(
-                            ZipkinJsonExporter.create(
-                                zipkin.baseUrl() + "/api/v2/spans", Duration.ofSeconds(10))))
+                            ZipkinExporter.builder()
+                                .setEndpoint(zipkin.baseUrl() + "/api/v2/spans")
+                                .build()))
                     .setMeterProvider(meters));
         RawGuest guest = new RawGuest(socket)) {
       assertTrue(guest.write(RawGuest.hello(SessionId.random()), WAIT));
