@@ -4,6 +4,7 @@ import dev.spantransport.forwarder.zipkin.internal.JdkHttpZipkinSender;
 import dev.spantransport.forwarder.zipkin.internal.ZipkinRefusedException;
 import dev.spantransport.forwarder.zipkin.internal.ZipkinSpans;
 import dev.spantransport.sink.BatchRejectedException;
+import dev.spantransport.text.RateLimitedLogger;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -53,7 +54,9 @@ import zipkin2.reporter.SpanBytesEncoder;
  */
 public final class ZipkinExporter implements SpanExporter {
 
-  private static final Logger logger = Logger.getLogger(ZipkinExporter.class.getName());
+  // A collector outage fails every batch: a few lines a minute say so, the rest are counted.
+  private static final RateLimitedLogger logger =
+      new RateLimitedLogger(Logger.getLogger(ZipkinExporter.class.getName()), 5, 60_000);
 
   private static final int CLIENT_THREADS = 2;
 

@@ -7,7 +7,7 @@ import dev.spantransport.sink.SpanBatch;
 import dev.spantransport.sink.SpanSink;
 import dev.spantransport.sink.internal.DaemonThreads;
 import dev.spantransport.sink.internal.GuestResources;
-import dev.spantransport.sink.internal.RateLimitedLogger;
+import dev.spantransport.text.RateLimitedLogger;
 import dev.spantransport.sink.kafka.internal.TraceSplitter;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.CompletableResultCode;
