@@ -108,7 +108,9 @@ class ZipkinIT {
   @Test
   void forwarderSendsEveryGuestSpanToZipkinWithParentLinksAndGuestIdentity() throws Exception {
     Path socket = dir.resolve("zipkin-guest.sock");
-    ForwarderProcess forwarder =
+    Map<String, String> parentOf = new HashMap<>();
+    String traceId;
+    try (ForwarderProcess forwarder =
         ForwarderProcess.start(
             dir,
             List.of(
@@ -116,27 +118,25 @@ class ZipkinIT {
                 "http://127.0.0.1:" + port + "/api/v2/spans",
                 "--listen",
                 "unix:" + socket),
-            Duration.ofSeconds(BOUND_SECONDS));
-    VsockSpanExporter guestExporter =
-        VsockSpanExporter.builder().setEndpoint("unix:" + socket).build();
-    SdkTracerProvider guest =
-        SdkTracerProvider.builder()
-            .setResource(
-                Resource.getDefault()
-                    .merge(Resource.builder().put("service.name", "guest-app").build()))
-            .addSpanProcessor(
-                BatchSpanProcessor.builder(guestExporter).setMaxExportBatchSize(7).build())
-            .build();
-    Map<String, String> parentOf = new HashMap<>();
-    String traceId;
-    try {
-      traceId = makeTrace(guest.get("zipkin-it"), parentOf);
-      assertTrue(guest.forceFlush().join(20, TimeUnit.SECONDS).isSuccess(), "guest flush");
-      assertTrue(guestExporter.flush().join(20, TimeUnit.SECONDS).isSuccess(), "all acked");
-    } finally {
-      assertTrue(guest.shutdown().join(20, TimeUnit.SECONDS).isSuccess(), "guest shutdown");
+            Duration.ofSeconds(BOUND_SECONDS))) {
+      VsockSpanExporter guestExporter =
+          VsockSpanExporter.builder().setEndpoint("unix:" + socket).build();
+      SdkTracerProvider guest =
+          SdkTracerProvider.builder()
+              .setResource(
+                  Resource.getDefault()
+                      .merge(Resource.builder().put("service.name", "guest-app").build()))
+              .addSpanProcessor(
+                  BatchSpanProcessor.builder(guestExporter).setMaxExportBatchSize(7).build())
+              .build();
+      try {
+        traceId = makeTrace(guest.get("zipkin-it"), parentOf);
+        assertTrue(guest.forceFlush().join(20, TimeUnit.SECONDS).isSuccess(), "guest flush");
+        assertTrue(guestExporter.flush().join(20, TimeUnit.SECONDS).isSuccess(), "all acked");
+      } finally {
+        assertTrue(guest.shutdown().join(20, TimeUnit.SECONDS).isSuccess(), "guest shutdown");
+      }
       assertEquals(0, forwarder.stop(Duration.ofSeconds(30)), "forwarder exit code");
-      forwarder.close();
     }
 
     JsonNode trace = awaitTrace(traceId, parentOf.size());
