@@ -10,8 +10,8 @@ import dev.spantransport.forwarder.internal.JaegerAgentExporter;
 import dev.spantransport.forwarder.internal.KataLegacyDecoder;
 import dev.spantransport.forwarder.internal.OneLineLogHandler;
 import dev.spantransport.forwarder.internal.UsageException;
-import dev.spantransport.forwarder.internal.ZipkinJsonExporter;
 import dev.spantransport.forwarder.kata.KataSpanDecoder;
+import dev.spantransport.forwarder.zipkin.ZipkinExporter;
 import dev.spantransport.sink.OtlpHttpSink;
 import dev.spantransport.sink.SpanExporterSink;
 import dev.spantransport.sink.SpanSink;
@@ -189,7 +189,10 @@ public final class Forwarder implements Closeable {
         checkCollector(options.zipkinEndpoint());
         sinks.add(
             SpanExporterSink.create(
-                ZipkinJsonExporter.create(options.zipkinEndpoint(), Duration.ofSeconds(10))));
+                ZipkinExporter.builder()
+                    .setEndpoint(options.zipkinEndpoint())
+                    .setTimeout(Duration.ofSeconds(10))
+                    .build()));
       }
       if (options.jaegerUsed()) {
         sinks.add(

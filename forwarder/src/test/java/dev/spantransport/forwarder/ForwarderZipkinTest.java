@@ -152,7 +152,7 @@ class ForwarderZipkinTest {
     JsonNode r = byId.get(rootId);
     assertEquals(traceId, r.get("traceId").asText());
     assertFalse(r.has("parentId"), "root has no parentId: " + r);
-    assertEquals("GET /orders", r.get("name").asText());
+    assertEquals("get /orders", r.get("name").asText(), "Zipkin's model lowercases names");
     assertEquals("SERVER", r.get("kind").asText());
     assertEquals(T0 / 1000, r.get("timestamp").asLong());
     assertEquals(9_000, r.get("duration").asLong());
@@ -161,7 +161,7 @@ class ForwarderZipkinTest {
     JsonNode c = byId.get(call.getSpanContext().getSpanId());
     assertEquals(traceId, c.get("traceId").asText());
     assertEquals(rootId, c.get("parentId").asText());
-    assertEquals("SELECT orders", c.get("name").asText());
+    assertEquals("select orders", c.get("name").asText());
     assertEquals("CLIENT", c.get("kind").asText());
     assertEquals(T0 / 1000 + 1_000, c.get("timestamp").asLong());
     assertEquals(4_500, c.get("duration").asLong());

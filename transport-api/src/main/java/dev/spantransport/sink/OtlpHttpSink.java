@@ -4,7 +4,7 @@ import dev.spantransport.codec.MalformedPayloadException;
 import dev.spantransport.codec.OtlpResourceRewriter;
 import dev.spantransport.sink.internal.DaemonThreads;
 import dev.spantransport.sink.internal.GuestResources;
-import dev.spantransport.sink.internal.RateLimitedLogger;
+import dev.spantransport.text.RateLimitedLogger;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.io.IOException;

@@ -3,7 +3,7 @@ package dev.spantransport.sink;
 import dev.spantransport.codec.MalformedPayloadException;
 import dev.spantransport.codec.OtlpSpanDecoder;
 import dev.spantransport.sink.internal.GuestResources;
-import dev.spantransport.sink.internal.RateLimitedLogger;
+import dev.spantransport.text.RateLimitedLogger;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;

@@ -8,7 +8,7 @@ import static dev.spantransport.wire.FrameDescriptor.putU32;
 import static dev.spantransport.wire.FrameDescriptor.putU64;
 import static java.util.Objects.requireNonNull;
 
-import dev.spantransport.wire.internal.Utf8;
+import dev.spantransport.codec.internal.Utf8;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
@@ -62,7 +62,7 @@ public final class ClientHello {
     this.sessionId = sessionId;
     this.capabilities = capabilities;
     this.agentName = agentName;
-    this.agentNameLength = Utf8.encodedLength(agentName);
+    this.agentNameLength = Utf8.byteLength(Utf8.encodedLength(agentName));
   }
 
   /**
@@ -163,7 +163,7 @@ public final class ClientHello {
     putU64(dst, offset + SESSION_ID_OFFSET + 8, sessionId.low());
     putU32(dst, offset + CAPABILITIES_OFFSET, capabilities);
     putU16(dst, offset + AGENT_NAME_LENGTH_OFFSET, agentNameLength);
-    Utf8.encode(agentName, dst, offset + AGENT_NAME_OFFSET);
+    Utf8.write(dst, offset + AGENT_NAME_OFFSET, agentName, Utf8.encodedLength(agentName));
     return payloadLength();
   }
 

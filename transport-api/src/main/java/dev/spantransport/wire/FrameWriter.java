@@ -3,7 +3,7 @@ package dev.spantransport.wire;
 import static dev.spantransport.wire.FrameDescriptor.HEADER_LENGTH;
 import static java.util.Objects.requireNonNull;
 
-import dev.spantransport.wire.internal.Utf8;
+import dev.spantransport.codec.internal.Utf8;
 
 /**
  * Writes frames into a caller's {@code byte[]} at an offset and returns the number of bytes
@@ -68,7 +68,7 @@ public final class FrameWriter {
 
   /** Returns the length of an ERROR frame carrying {@code message}, header included. */
   public static int errorFrameLength(String message) {
-    return HEADER_LENGTH + ErrorFrame.FIXED_LENGTH + Utf8.encodedLength(message);
+    return HEADER_LENGTH + ErrorFrame.FIXED_LENGTH + Utf8.byteLength(Utf8.encodedLength(message));
   }
 
   /**
@@ -86,19 +86,19 @@ public final class FrameWriter {
     if (code < 0 || code > FrameDescriptor.MAX_U16) {
       throw new IllegalArgumentException("code must be between 0 and 65535: " + code);
     }
-    int payloadLength = ErrorFrame.FIXED_LENGTH + Utf8.encodedLength(message);
+    int payloadLength = ErrorFrame.FIXED_LENGTH + Utf8.byteLength(Utf8.encodedLength(message));
     checkRoom(dst, offset, HEADER_LENGTH + payloadLength);
     writeHeader(dst, offset, FrameType.ERROR, sequence, payloadLength);
     int p = offset + HEADER_LENGTH;
     FrameDescriptor.putU16(dst, p + ErrorFrame.CODE_OFFSET, code);
     dst[p + ErrorFrame.FATAL_OFFSET] = (byte) (fatal ? 1 : 0);
-    Utf8.encode(message, dst, p + ErrorFrame.MESSAGE_OFFSET);
+    Utf8.write(dst, p + ErrorFrame.MESSAGE_OFFSET, message, Utf8.encodedLength(message));
     return HEADER_LENGTH + payloadLength;
   }
 
   /** Returns the length of a GOAWAY frame carrying {@code reason}, header included. */
   public static int goAwayFrameLength(String reason) {
-    return HEADER_LENGTH + Utf8.encodedLength(reason);
+    return HEADER_LENGTH + Utf8.byteLength(Utf8.encodedLength(reason));
   }
 
   /**
@@ -110,10 +110,10 @@ public final class FrameWriter {
    */
   public static int writeGoAway(byte[] dst, int offset, long sequence, String reason) {
     requireNonNull(reason, "reason");
-    int payloadLength = Utf8.encodedLength(reason);
+    int payloadLength = Utf8.byteLength(Utf8.encodedLength(reason));
     checkRoom(dst, offset, HEADER_LENGTH + payloadLength);
     writeHeader(dst, offset, FrameType.GOAWAY, sequence, payloadLength);
-    Utf8.encode(reason, dst, offset + HEADER_LENGTH);
+    Utf8.write(dst, offset + HEADER_LENGTH, reason, Utf8.encodedLength(reason));
     return HEADER_LENGTH + payloadLength;
   }
 

@@ -10,12 +10,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.management.UnixOperatingSystemMXBean;
-import dev.spantransport.forwarder.internal.ZipkinJsonExporter;
+import dev.spantransport.forwarder.zipkin.ZipkinExporter;
 import dev.spantransport.sink.OtlpHttpSink;
 import dev.spantransport.sink.SpanExporterSink;
 import dev.spantransport.tests.adversity.BombReceiverMain;
 import dev.spantransport.tests.adversity.CapturingHttpServer;
-import dev.spantransport.tests.adversity.ConnectionCutter;
 import dev.spantransport.tests.adversity.ConnectionFlood;
 import dev.spantransport.tests.adversity.CountingSink;
 import dev.spantransport.tests.adversity.DeliveryAttacks;
@@ -32,6 +31,7 @@ import dev.spantransport.tests.adversity.SocketFileWatch;
 import dev.spantransport.tests.adversity.StreamLedger;
 import dev.spantransport.tests.adversity.StreamingGuests;
 import dev.spantransport.tests.adversity.TricklingGuests;
+import dev.spantransport.tests.adversity.UnixRelay;
 import dev.spantransport.text.SafeText;
 import dev.spantransport.vsock.guest.VsockSpanExporter;
 import dev.spantransport.vsock.host.SpanReceiver;
@@ -119,8 +119,9 @@ class AdversityIT {
                     .addSink(OtlpHttpSink.builder().setEndpoint(otlp.baseUrl()).build())
                     .addSink(
                         SpanExporterSink.create(
-                            ZipkinJsonExporter.create(
-                                zipkin.baseUrl() + "/api/v2/spans", Duration.ofSeconds(10))))
+                            ZipkinExporter.builder()
+                                .setEndpoint(zipkin.baseUrl() + "/api/v2/spans")
+                                .build()))
                     .setMeterProvider(meters));
         RawGuest guest = new RawGuest(socket)) {
       assertTrue(guest.write(RawGuest.hello(SessionId.random()), WAIT));
@@ -319,7 +320,7 @@ class AdversityIT {
     try (SpanReceiver receiver =
             Receivers.start(
                 Receivers.builder(socket, SpanExporterSink.create(exporter)).setWindow(window));
-        ConnectionCutter cutter = new ConnectionCutter(dir.resolve("relay.sock"), socket);
+        UnixRelay cutter = new UnixRelay(dir.resolve("relay.sock"), socket);
         Guests guest = new Guests(Guests.fastBuilder(dir.resolve("relay.sock")))) {
       for (int b = 0; b < batches; b++) {
         guest.exporter.export(TestSpans.batch((long) b * batch, batch));

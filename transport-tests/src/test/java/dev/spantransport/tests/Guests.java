@@ -1,8 +1,8 @@
 package dev.spantransport.tests;
 
+import dev.spantransport.tests.adversity.DeliveryAttacks;
 import dev.spantransport.vsock.guest.VsockSpanExporter;
 import dev.spantransport.vsock.guest.VsockSpanExporterBuilder;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.data.LongPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
@@ -74,15 +74,7 @@ final class Guests implements AutoCloseable {
 
   /** Flushes until the host acknowledged everything; false if that did not happen in time. */
   boolean flushFully(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() - deadline < 0) {
-      CompletableResultCode r = exporter.flush();
-      r.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
-      if (r.isSuccess()) {
-        return true;
-      }
-    }
-    return false;
+    return DeliveryAttacks.flushFully(exporter, timeout);
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.spantransport.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spantransport.tests.adversity.UnixRelay;
 import dev.spantransport.vsock.guest.VsockSpanExporter;
 import dev.spantransport.vsock.host.SpanReceiver;
 import io.opentelemetry.api.trace.Span;
@@ -43,7 +44,7 @@ class LifecycleIT {
   @TempDir Path dir;
   private final SpanLedger ledger = new SpanLedger();
   private SpanReceiver receiver;
-  private ResettingProxy proxy;
+  private UnixRelay proxy;
   private ChildJvm guest;
 
   @AfterEach
@@ -69,7 +70,7 @@ class LifecycleIT {
   /** Receiver, relay (the VMM) and a guest JVM that has sent a quarter of its spans. */
   private void startStreaming() throws Exception {
     receiver = startReceiver();
-    proxy = new ResettingProxy(dir.resolve("vm.sock"), dir.resolve("host.sock"));
+    proxy = new UnixRelay(dir.resolve("vm.sock"), dir.resolve("host.sock"));
     guest =
         ChildJvm.start(
             LifecycleGuest.class,
@@ -131,7 +132,7 @@ class LifecycleIT {
     startStreaming();
 
     guest.signal("STOP");
-    proxy.resetAll();
+    proxy.cutAll();
     Thread.sleep(FREEZE.toMillis());
     int before = proxy.accepted();
     guest.signal("CONT");
@@ -148,7 +149,7 @@ class LifecycleIT {
 
     guest.signal("STOP");
     receiver.shutdown().join(10, TimeUnit.SECONDS);
-    proxy.resetAll();
+    proxy.cutAll();
     receiver = startReceiver();
     Thread.sleep(FREEZE.toMillis());
     guest.signal("CONT");

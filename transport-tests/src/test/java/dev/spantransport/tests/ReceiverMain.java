@@ -2,22 +2,15 @@ package dev.spantransport.tests;
 
 import dev.spantransport.vsock.host.SpanReceiver;
 import dev.spantransport.vsock.host.SpanReceiverBuilder;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A receiver in its own JVM, for tests that kill it or cap its heap. Configured by system
  * properties ({@code receiver.endpoint}, {@code receiver.forward}: the {@link DurableSink} socket,
  * optional {@code receiver.window}, {@code receiver.maxConnections}, {@code receiver.budget}).
- * Prints {@code READY} once listening; on the line {@code stats} from stdin it prints one {@code
- * STATS key=value ...} line; on {@code exit} (or end of stdin) it shuts down.
+ * Speaks {@link ReceiverConsole}'s protocol; {@code STATS} adds the sink's {@code batches} and
+ * {@code spans}.
  */
 public final class ReceiverMain {
 
@@ -43,48 +36,13 @@ public final class ReceiverMain {
       builder.setReceiveBufferBudget(Long.getLong("receiver.budget"));
     }
     SpanReceiver receiver = builder.build();
-    if (!receiver.start().join(10, TimeUnit.SECONDS).isSuccess()) {
-      System.out.println("FAILED to start " + receiver);
-      System.exit(2);
-    }
-    System.out.println("READY " + receiver);
-    System.out.flush();
-    BufferedReader in =
-        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    String line;
-    while ((line = in.readLine()) != null) {
-      if (line.equals("stats")) {
-        long heapPeak = 0;
-        long heapUsed = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-          if (pool.getType() == MemoryType.HEAP) {
-            heapPeak += pool.getPeakUsage().getUsed();
-            heapUsed += pool.getUsage().getUsed();
-          }
-        }
-        System.out.println(
-            "STATS connections="
-                + receiver.connectionCount()
-                + " bufferedBytes="
-                + receiver.bufferedBytes()
-                + " sessions="
-                + receiver.sessionCount()
-                + " batches="
-                + sink.batches()
-                + " spans="
-                + sink.spans()
-                + " heapUsed="
-                + heapUsed
-                + " heapPeak="
-                + heapPeak
-                + " heapMax="
-                + Runtime.getRuntime().maxMemory());
-        System.out.flush();
-      } else if (line.equals("exit")) {
-        break;
-      }
-    }
-    receiver.close();
-    System.exit(0);
+    ReceiverConsole.serve(
+        receiver,
+        receiver.toString(),
+        stats -> {
+          stats.put("batches", sink.batches());
+          stats.put("spans", sink.spans());
+        },
+        () -> {});
   }
 }

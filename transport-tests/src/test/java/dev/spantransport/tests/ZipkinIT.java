@@ -8,10 +8,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.security.auth.module.UnixSystem;
 import dev.spantransport.sink.SpanBatch;
+import dev.spantransport.tests.adversity.ForwarderProcess;
 import dev.spantransport.vsock.guest.VsockSpanExporter;
-import dev.spantransport.vsock.host.SpanReceiver;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -19,41 +18,34 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.exporter.zipkin.ZipkinSpanExporter;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.data.EventData;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collection;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import zipkin2.Endpoint;
-import zipkin2.reporter.Encoding;
-import zipkin2.reporter.SpanBytesEncoder;
-import zipkin2.reporter.okhttp3.OkHttpSender;
 
 /**
  * A real Zipkin server (the {@code io.zipkin:zipkin-server} exec jar, in-memory storage) as the
- * collector behind a {@link SpanReceiver} whose sink exports with Zipkin's own reporter library
- * (see {@link ZipkinReporterExporter} for why not OpenTelemetry's {@link ZipkinSpanExporter}). A
- * guest SDK with a {@link BatchSpanProcessor} sends a multi-level trace through a {@link
- * VsockSpanExporter} over a Unix socket; Zipkin's query API must return every span, every parent
- * link and the guest identity.
+ * collector of the real forwarder ({@code --zipkin-endpoint}, in a JVM of its own). A guest SDK
+ * with a {@link BatchSpanProcessor} sends a multi-level trace through a {@link VsockSpanExporter}
+ * over a Unix socket; Zipkin's query API must return every span, every parent link and the guest
+ * identity.
+ *
+ * <p>The forwarder has its own Zipkin exporter because OpenTelemetry's {@link ZipkinSpanExporter}
+ * cannot be used with the 1.68 SDK: its 1.59 constructor reads {@code
+ * StandardComponentId.ExporterType.ZIPKIN_HTTP_JSON_SPAN_EXPORTER}, which sdk-common 1.68 no longer
+ * has ({@code NoSuchFieldError}); no newer exporter-zipkin is served. {@link
+ * #zipkinExporterOf159IsIncompatibleWithSdk168} keeps that fact checked.
  */
 class ZipkinIT {
 
@@ -114,35 +106,37 @@ class ZipkinIT {
   }
 
   @Test
-  void zipkinReceivesEveryGuestSpanWithParentLinksAndGuestIdentity() throws Exception {
+  void forwarderSendsEveryGuestSpanToZipkinWithParentLinksAndGuestIdentity() throws Exception {
     Path socket = dir.resolve("zipkin-guest.sock");
-    SpanExporter zipkinExporter =
-        new ZipkinReporterExporter("http://127.0.0.1:" + port + "/api/v2/spans");
-    SpanReceiver receiver =
-        SpanReceiver.builder()
-            .addEndpoint("unix:" + socket)
-            .setSpanExporter(zipkinExporter)
-            .build();
-    assertTrue(receiver.start().join(10, TimeUnit.SECONDS).isSuccess(), "receiver start");
-    VsockSpanExporter guestExporter =
-        VsockSpanExporter.builder().setEndpoint("unix:" + socket).build();
-    SdkTracerProvider guest =
-        SdkTracerProvider.builder()
-            .setResource(
-                Resource.getDefault()
-                    .merge(Resource.builder().put("service.name", "guest-app").build()))
-            .addSpanProcessor(
-                BatchSpanProcessor.builder(guestExporter).setMaxExportBatchSize(7).build())
-            .build();
     Map<String, String> parentOf = new HashMap<>();
     String traceId;
-    try {
-      traceId = makeTrace(guest.get("zipkin-it"), parentOf);
-      assertTrue(guest.forceFlush().join(20, TimeUnit.SECONDS).isSuccess(), "guest flush");
-      assertTrue(guestExporter.flush().join(20, TimeUnit.SECONDS).isSuccess(), "all acked");
-    } finally {
-      assertTrue(guest.shutdown().join(20, TimeUnit.SECONDS).isSuccess(), "guest shutdown");
-      assertTrue(receiver.shutdown().join(20, TimeUnit.SECONDS).isSuccess(), "receiver shutdown");
+    try (ForwarderProcess forwarder =
+        ForwarderProcess.start(
+            dir,
+            List.of(
+                "--zipkin-endpoint",
+                "http://127.0.0.1:" + port + "/api/v2/spans",
+                "--listen",
+                "unix:" + socket),
+            Duration.ofSeconds(BOUND_SECONDS))) {
+      VsockSpanExporter guestExporter =
+          VsockSpanExporter.builder().setEndpoint("unix:" + socket).build();
+      SdkTracerProvider guest =
+          SdkTracerProvider.builder()
+              .setResource(
+                  Resource.getDefault()
+                      .merge(Resource.builder().put("service.name", "guest-app").build()))
+              .addSpanProcessor(
+                  BatchSpanProcessor.builder(guestExporter).setMaxExportBatchSize(7).build())
+              .build();
+      try {
+        traceId = makeTrace(guest.get("zipkin-it"), parentOf);
+        assertTrue(guest.forceFlush().join(20, TimeUnit.SECONDS).isSuccess(), "guest flush");
+        assertTrue(guestExporter.flush().join(20, TimeUnit.SECONDS).isSuccess(), "all acked");
+      } finally {
+        assertTrue(guest.shutdown().join(20, TimeUnit.SECONDS).isSuccess(), "guest shutdown");
+      }
+      assertEquals(0, forwarder.stop(Duration.ofSeconds(30)), "forwarder exit code");
     }
 
     JsonNode trace = awaitTrace(traceId, parentOf.size());
@@ -151,7 +145,6 @@ class ZipkinIT {
       byId.put(span.get("id").asText(), span);
     }
     assertEquals(parentOf.keySet(), byId.keySet(), "span ids in zipkin");
-    long uid = new UnixSystem().getUid();
     for (Map.Entry<String, String> expected : parentOf.entrySet()) {
       JsonNode span = byId.get(expected.getKey());
       String parent = span.hasNonNull("parentId") ? span.get("parentId").asText() : null;
@@ -160,11 +153,12 @@ class ZipkinIT {
       JsonNode tags = span.get("tags");
       assertNotNull(tags, "tags of " + span);
       assertEquals("unix", tags.path(SpanBatch.PEER_ATTRIBUTE_PREFIX + "transport").asText());
+      // The forwarder runs as an operator starts it: the JDK's Unix channels, which give the
+      // peer's user name.
       assertEquals(
-          Long.toString(ProcessHandle.current().pid()),
-          tags.path(SpanBatch.PEER_ATTRIBUTE_PREFIX + "pid").asText(),
-          "peer pid tag");
-      assertEquals(Long.toString(uid), tags.path(SpanBatch.PEER_ATTRIBUTE_PREFIX + "uid").asText());
+          System.getProperty("user.name"),
+          tags.path(SpanBatch.PEER_ATTRIBUTE_PREFIX + "user").asText(),
+          "peer user tag");
       assertEquals(
           socket.toString(), tags.path(SpanBatch.PEER_ATTRIBUTE_PREFIX + "socket_path").asText());
       assertTrue(tags.has("level"), "span attribute tag on " + span);
@@ -235,95 +229,5 @@ class ZipkinIT {
     }
     fail("trace " + traceId + " did not reach " + spans + " spans in zipkin; last: " + last);
     return null;
-  }
-
-  /**
-   * A {@link SpanExporter} on Zipkin's own client library: {@code zipkin2.Span} built from the span
-   * data, encoded with zipkin-reporter's JSON v2 encoder and POSTed by its OkHttp sender.
-   *
-   * <p>OpenTelemetry's {@link ZipkinSpanExporter} cannot be used with the 1.68 SDK: its 1.59
-   * constructor reads {@code StandardComponentId.ExporterType.ZIPKIN_HTTP_JSON_SPAN_EXPORTER},
-   * which sdk-common 1.68 no longer has ({@code NoSuchFieldError}); no newer exporter-zipkin is
-   * served. {@link #zipkinExporterOf159IsIncompatibleWithSdk168} keeps that fact checked. Resource
-   * attributes become tags here, so the guest identity the receiver put on the resource is visible
-   * in Zipkin.
-   */
-  private static final class ZipkinReporterExporter implements SpanExporter {
-    private final OkHttpSender sender;
-    private final ExecutorService executor =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "zipkin-reporter-exporter");
-              t.setDaemon(true);
-              return t;
-            });
-
-    ZipkinReporterExporter(String endpoint) {
-      this.sender = OkHttpSender.newBuilder().endpoint(endpoint).encoding(Encoding.JSON).build();
-    }
-
-    @Override
-    public CompletableResultCode export(Collection<SpanData> spans) {
-      List<byte[]> encoded = new ArrayList<>(spans.size());
-      for (SpanData span : spans) {
-        encoded.add(SpanBytesEncoder.JSON_V2.encode(toZipkin(span)));
-      }
-      CompletableResultCode result = new CompletableResultCode();
-      executor.execute(
-          () -> {
-            try {
-              sender.send(encoded);
-              result.succeed();
-            } catch (IOException | RuntimeException e) {
-              result.failExceptionally(e);
-            }
-          });
-      return result;
-    }
-
-    private static zipkin2.Span toZipkin(SpanData span) {
-      long startMicros = TimeUnit.NANOSECONDS.toMicros(span.getStartEpochNanos());
-      long endMicros = TimeUnit.NANOSECONDS.toMicros(span.getEndEpochNanos());
-      zipkin2.Span.Builder b =
-          zipkin2.Span.newBuilder()
-              .traceId(span.getTraceId())
-              .id(span.getSpanId())
-              .name(span.getName())
-              .timestamp(startMicros)
-              .duration(Math.max(1, endMicros - startMicros))
-              .localEndpoint(
-                  Endpoint.newBuilder()
-                      .serviceName(
-                          span.getResource()
-                              .getAttributes()
-                              .get(AttributeKey.stringKey("service.name")))
-                      .build());
-      if (span.getParentSpanContext().isValid()) {
-        b.parentId(span.getParentSpanId());
-      }
-      if (span.getKind() == SpanKind.CLIENT) {
-        b.kind(zipkin2.Span.Kind.CLIENT);
-      } else if (span.getKind() == SpanKind.SERVER) {
-        b.kind(zipkin2.Span.Kind.SERVER);
-      }
-      span.getAttributes().forEach((k, v) -> b.putTag(k.getKey(), String.valueOf(v)));
-      span.getResource().getAttributes().forEach((k, v) -> b.putTag(k.getKey(), String.valueOf(v)));
-      for (EventData event : span.getEvents()) {
-        b.addAnnotation(TimeUnit.NANOSECONDS.toMicros(event.getEpochNanos()), event.getName());
-      }
-      return b.build();
-    }
-
-    @Override
-    public CompletableResultCode flush() {
-      return CompletableResultCode.ofSuccess();
-    }
-
-    @Override
-    public CompletableResultCode shutdown() {
-      executor.shutdown();
-      sender.close();
-      return CompletableResultCode.ofSuccess();
-    }
   }
 }

@@ -3,7 +3,7 @@ package dev.spantransport.forwarder.kata;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.spantransport.codec.internal.ImmutableSpanData;
+import dev.spantransport.codec.EndedSpans;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
@@ -157,7 +157,7 @@ class KataSpanRoundTripTest {
                     .put("tags", "a", "b")
                     .build());
     SpanKind kind = SpanKind.values()[r.nextInt(SpanKind.values().length)];
-    return ImmutableSpanData.create(
+    return EndedSpans.create(
         resource,
         InstrumentationScopeInfo.empty(),
         NAMES[r.nextInt(NAMES.length)],

@@ -2,13 +2,11 @@ package dev.spantransport.sink.kafka;
 
 import dev.spantransport.codec.MalformedPayloadException;
 import dev.spantransport.codec.OtlpResourceRewriter;
+import dev.spantransport.codec.OtlpTraceSplitter;
 import dev.spantransport.sink.BatchRejectedException;
 import dev.spantransport.sink.SpanBatch;
 import dev.spantransport.sink.SpanSink;
-import dev.spantransport.sink.internal.DaemonThreads;
-import dev.spantransport.sink.internal.GuestResources;
-import dev.spantransport.sink.internal.RateLimitedLogger;
-import dev.spantransport.sink.kafka.internal.TraceSplitter;
+import dev.spantransport.text.RateLimitedLogger;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.nio.charset.StandardCharsets;
@@ -145,10 +143,10 @@ public final class KafkaSink implements SpanSink {
           new byte[rewriter.rewrittenLength(batch.buffer(), batch.offset(), batch.length())];
       rewriter.rewrite(batch.buffer(), batch.offset(), batch.length(), body, 0);
       if (partitionByTraceId) {
-        List<TraceSplitter.Piece> pieces = TraceSplitter.split(body, 0, body.length);
+        List<OtlpTraceSplitter.Piece> pieces = OtlpTraceSplitter.split(body, 0, body.length);
         values = new ArrayList<>(pieces.size());
         keys = new ArrayList<>(pieces.size());
-        for (TraceSplitter.Piece piece : pieces) {
+        for (OtlpTraceSplitter.Piece piece : pieces) {
           values.add(piece.request());
           keys.add(piece.traceIdHex().getBytes(StandardCharsets.US_ASCII));
         }
@@ -199,7 +197,9 @@ public final class KafkaSink implements SpanSink {
       if (rewriters.size() >= MAX_CACHED_REWRITERS) {
         rewriters.clear();
       }
-      rewriter = new OtlpResourceRewriter(identity, GuestResources::isReservedKey);
+      rewriter =
+          new OtlpResourceRewriter(
+              identity, key -> key.startsWith(SpanBatch.PEER_ATTRIBUTE_PREFIX));
       rewriters.put(identity, rewriter);
     }
     return rewriter;
@@ -309,8 +309,8 @@ public final class KafkaSink implements SpanSink {
       return CompletableResultCode.ofSuccess();
     }
     CompletableResultCode result = new CompletableResultCode();
-    DaemonThreads.factory("kafka-sink-close")
-        .newThread(
+    Thread closer =
+        new Thread(
             () -> {
               try {
                 producer.close(CLOSE_TIMEOUT);
@@ -319,8 +319,10 @@ public final class KafkaSink implements SpanSink {
               } finally {
                 result.succeed();
               }
-            })
-        .start();
+            },
+            "kafka-sink-close");
+    closer.setDaemon(true);
+    closer.start();
     return result;
   }
 

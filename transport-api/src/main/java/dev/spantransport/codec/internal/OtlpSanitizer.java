@@ -200,17 +200,18 @@ public final class OtlpSanitizer {
   private void body(int kind, int start, int end, int depth) {
     switch (kind) {
       case RESOURCE_SPANS:
-        container(
+        fields(
             start,
             end,
             OtlpFields.RESOURCE_SPANS_RESOURCE,
             RESOURCE,
             OtlpFields.RESOURCE_SPANS_SCOPE_SPANS,
-            SCOPE_SPANS);
+            SCOPE_SPANS,
+            0);
         break;
       case SCOPE_SPANS:
-        container(
-            start, end, OtlpFields.SCOPE_SPANS_SCOPE, SCOPE, OtlpFields.SCOPE_SPANS_SPANS, SPAN);
+        fields(
+            start, end, OtlpFields.SCOPE_SPANS_SCOPE, SCOPE, OtlpFields.SCOPE_SPANS_SPANS, SPAN, 0);
         break;
       case RESOURCE:
         holder(
@@ -248,18 +249,26 @@ public final class OtlpSanitizer {
             limits.maxAttributesPerLink);
         break;
       case KEY_VALUE:
-        keyValue(start, end);
+        // A top-level attribute: the key copied, the value's strings cut to the limit.
+        fields(start, end, OtlpFields.KEY_VALUE_VALUE, ANY_VALUE, NO_FIELD, 0, 0);
         break;
       case ANY_VALUE:
         anyValue(start, end, depth);
         break;
-      default:
-        array(start, end);
+      default: // ARRAY: its elements are AnyValues at depth 1
+        fields(start, end, OtlpFields.LIST_VALUES, ANY_VALUE, NO_FIELD, 0, 1);
     }
   }
 
-  /** ResourceSpans or ScopeSpans: two nested fields rewritten, the rest copied. */
-  private void container(int start, int end, int fieldA, int kindA, int fieldB, int kindB) {
+  /** No second field: {@link #fields} rewrites one nested field only. */
+  private static final int NO_FIELD = -1;
+
+  /**
+   * A message whose length-delimited fields {@code fieldA} and {@code fieldB} (or {@link
+   * #NO_FIELD}) are rewritten as nested messages of {@code kindA} and {@code kindB} at {@code
+   * depth}; every other field is copied.
+   */
+  private void fields(int start, int end, int fieldA, int kindA, int fieldB, int kindB, int depth) {
     int q = start;
     while (q < end) {
       int fieldStart = q;
@@ -267,20 +276,46 @@ public final class OtlpSanitizer {
       int tag = (int) varintValue;
       int field = tag >>> 3;
       if (field == fieldA && (tag & 7) == WIRETYPE_LENGTH_DELIMITED) {
-        q = nested(fieldStart, q, kindA, 0);
+        q = nested(fieldStart, q, kindA, depth);
       } else if (field == fieldB && (tag & 7) == WIRETYPE_LENGTH_DELIMITED) {
-        q = nested(fieldStart, q, kindB, 0);
+        q = nested(fieldStart, q, kindB, depth);
       } else {
         q = copyField(fieldStart, q, tag);
       }
     }
   }
 
+  /**
+   * One attribute field at {@code fieldStart}, its body at [bodyStart, bodyEnd): a reserved key is
+   * stripped, the first {@code max} others are kept, the rest dropped. Returns the count of
+   * non-reserved attributes after this one.
+   */
+  private int attribute(int fieldStart, int q, int bodyStart, int bodyEnd, int seen, int max) {
+    if (isReserved(bodyStart, bodyEnd)) {
+      if (writing()) {
+        stripped++;
+      }
+      return seen;
+    }
+    if (seen < max) {
+      nested(fieldStart, q, KEY_VALUE, 0);
+    } else if (writing()) {
+      droppedAttributes++;
+    }
+    return seen + 1;
+  }
+
+  /** Writes {@code field} as the message's old dropped count plus {@code dropped}, if any. */
+  private void addDropped(int start, int end, int field, long dropped) {
+    if (dropped > 0) {
+      emitDropped(field, lastVarint(start, end, field) + dropped);
+    }
+  }
+
   /** A resource, scope, event or link: attributes limited and stripped, the rest copied. */
   private void holder(int start, int end, int attributeField, int droppedField, int max) {
     long dropped = overLimit(start, end, attributeField, max);
-    long originalDropped = dropped > 0 ? lastVarint(start, end, droppedField) : 0;
-    int kept = 0;
+    int seen = 0;
     int q = start;
     while (q < end) {
       int fieldStart = q;
@@ -290,15 +325,7 @@ public final class OtlpSanitizer {
       if (field == attributeField) {
         int bodyStart = varint(q);
         int bodyEnd = bodyStart + (int) varintValue;
-        if (isReserved(bodyStart, bodyEnd)) {
-          if (writing()) {
-            stripped++;
-          }
-        } else if (kept++ < max) {
-          nested(fieldStart, q, KEY_VALUE, 0);
-        } else if (writing()) {
-          droppedAttributes++;
-        }
+        seen = attribute(fieldStart, q, bodyStart, bodyEnd, seen, max);
         q = bodyEnd;
       } else if (field == droppedField && dropped > 0) {
         q = varint(q); // replaced at the end
@@ -306,16 +333,14 @@ public final class OtlpSanitizer {
         q = copyField(fieldStart, q, tag);
       }
     }
-    if (dropped > 0) {
-      emitDropped(droppedField, originalDropped + dropped);
-    }
+    addDropped(start, end, droppedField, dropped);
   }
 
   private void span(int start, int end) {
     long droppedAttrs = overLimit(start, end, OtlpFields.SPAN_ATTRIBUTES, limits.maxAttributes);
     long droppedEvts = count(start, end, OtlpFields.SPAN_EVENTS) - (long) limits.maxEvents;
     long droppedLnks = count(start, end, OtlpFields.SPAN_LINKS) - (long) limits.maxLinks;
-    int keptAttributes = 0;
+    int seenAttributes = 0;
     int keptEvents = 0;
     int keptLinks = 0;
     int q = start;
@@ -328,15 +353,8 @@ public final class OtlpSanitizer {
           {
             int bodyStart = varint(q);
             int bodyEnd = bodyStart + (int) varintValue;
-            if (isReserved(bodyStart, bodyEnd)) {
-              if (writing()) {
-                stripped++;
-              }
-            } else if (keptAttributes++ < limits.maxAttributes) {
-              nested(fieldStart, q, KEY_VALUE, 0);
-            } else if (writing()) {
-              droppedAttributes++;
-            }
+            seenAttributes =
+                attribute(fieldStart, q, bodyStart, bodyEnd, seenAttributes, limits.maxAttributes);
             q = bodyEnd;
             break;
           }
@@ -373,36 +391,9 @@ public final class OtlpSanitizer {
           q = copyField(fieldStart, q, tag);
       }
     }
-    if (droppedAttrs > 0) {
-      emitDropped(
-          OtlpFields.SPAN_DROPPED_ATTRIBUTES_COUNT,
-          lastVarint(start, end, OtlpFields.SPAN_DROPPED_ATTRIBUTES_COUNT) + droppedAttrs);
-    }
-    if (droppedEvts > 0) {
-      emitDropped(
-          OtlpFields.SPAN_DROPPED_EVENTS_COUNT,
-          lastVarint(start, end, OtlpFields.SPAN_DROPPED_EVENTS_COUNT) + droppedEvts);
-    }
-    if (droppedLnks > 0) {
-      emitDropped(
-          OtlpFields.SPAN_DROPPED_LINKS_COUNT,
-          lastVarint(start, end, OtlpFields.SPAN_DROPPED_LINKS_COUNT) + droppedLnks);
-    }
-  }
-
-  /** A top-level attribute: the key copied, the value's strings cut to the limit. */
-  private void keyValue(int start, int end) {
-    int q = start;
-    while (q < end) {
-      int fieldStart = q;
-      q = varint(q);
-      int tag = (int) varintValue;
-      if ((tag >>> 3) == OtlpFields.KEY_VALUE_VALUE && (tag & 7) == WIRETYPE_LENGTH_DELIMITED) {
-        q = nested(fieldStart, q, ANY_VALUE, 0);
-      } else {
-        q = copyField(fieldStart, q, tag);
-      }
-    }
+    addDropped(start, end, OtlpFields.SPAN_DROPPED_ATTRIBUTES_COUNT, droppedAttrs);
+    addDropped(start, end, OtlpFields.SPAN_DROPPED_EVENTS_COUNT, droppedEvts);
+    addDropped(start, end, OtlpFields.SPAN_DROPPED_LINKS_COUNT, droppedLnks);
   }
 
   /** An AnyValue at depth 0 (an attribute's value) or 1 (an element of its array). */
@@ -432,20 +423,6 @@ public final class OtlpSanitizer {
           && (tag & 7) == WIRETYPE_LENGTH_DELIMITED
           && depth == 0) {
         q = nested(fieldStart, q, ARRAY, 0);
-      } else {
-        q = copyField(fieldStart, q, tag);
-      }
-    }
-  }
-
-  private void array(int start, int end) {
-    int q = start;
-    while (q < end) {
-      int fieldStart = q;
-      q = varint(q);
-      int tag = (int) varintValue;
-      if ((tag >>> 3) == OtlpFields.LIST_VALUES && (tag & 7) == WIRETYPE_LENGTH_DELIMITED) {
-        q = nested(fieldStart, q, ANY_VALUE, 1);
       } else {
         q = copyField(fieldStart, q, tag);
       }

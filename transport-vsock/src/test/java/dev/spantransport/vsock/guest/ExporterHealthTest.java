@@ -132,11 +132,23 @@ class ExporterHealthTest {
         .collect(Collectors.joining("\n", "\n", ""));
   }
 
-  private List<String> messages(Level level, String containing) {
-    return logs.stream()
-        .filter(r -> r.getLevel() == level && r.getMessage().contains(containing))
-        .map(LogRecord::getMessage)
-        .collect(Collectors.toList());
+  /**
+   * The messages logged at {@code level} containing {@code containing}, once there is at least one
+   * (bounded wait): a transition's line is logged just after its state becomes visible.
+   */
+  private List<String> messages(Level level, String containing) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      List<String> found =
+          logs.stream()
+              .filter(r -> r.getLevel() == level && r.getMessage().contains(containing))
+              .map(LogRecord::getMessage)
+              .collect(Collectors.toList());
+      if (!found.isEmpty() || System.nanoTime() > deadline) {
+        return found;
+      }
+      Thread.sleep(5); // polling, not an assertion
+    }
   }
 
   @Test

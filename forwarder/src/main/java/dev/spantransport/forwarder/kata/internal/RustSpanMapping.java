@@ -1,6 +1,6 @@
 package dev.spantransport.forwarder.kata.internal;
 
-import dev.spantransport.codec.internal.ImmutableSpanData;
+import dev.spantransport.codec.EndedSpans;
 import dev.spantransport.forwarder.kata.KataFrameException;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -219,7 +219,7 @@ public final class RustSpanMapping {
         statusCode == StatusCode.ERROR
             ? StatusData.create(StatusCode.ERROR, statusMessage)
             : StatusData.create(statusCode, "");
-    return ImmutableSpanData.create(
+    return EndedSpans.create(
         resource,
         scope,
         name,

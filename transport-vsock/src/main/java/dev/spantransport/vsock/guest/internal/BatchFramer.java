@@ -1,5 +1,6 @@
 package dev.spantransport.vsock.guest.internal;
 
+import dev.spantransport.text.RateLimitedLogger;
 import dev.spantransport.vsock.guest.internal.ExporterMetrics.DropReason;
 import dev.spantransport.wire.FrameDescriptor;
 import dev.spantransport.wire.FrameType;
@@ -28,7 +29,7 @@ public final class BatchFramer {
   private final InflightWindow window;
   private final Sender sender;
   private final ExporterMetrics metrics;
-  private final ThrottledLogger throttled = new ThrottledLogger(logger);
+  private final RateLimitedLogger throttled = new RateLimitedLogger(logger, 5, 60_000);
 
   /** Creates a framer writing into {@code window} and waking {@code sender}. */
   public BatchFramer(

@@ -1,5 +1,6 @@
 package dev.spantransport.vsock.guest.internal;
 
+import dev.spantransport.text.RateLimitedLogger;
 import dev.spantransport.vsock.guest.ExporterState;
 import dev.spantransport.wire.ClientHello;
 import dev.spantransport.wire.ErrorCode;
@@ -54,7 +55,7 @@ public final class Sender implements Runnable, FrameHandler {
   private final Backoff backoff;
   private final ClientHello clientHello;
   private final int maxBatches;
-  private final ThrottledLogger throttled = new ThrottledLogger(logger);
+  private final RateLimitedLogger throttled = new RateLimitedLogger(logger, 5, 60_000);
   private final Thread thread;
 
   private volatile boolean stopping;

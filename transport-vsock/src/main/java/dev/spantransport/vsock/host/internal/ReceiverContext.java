@@ -2,7 +2,7 @@ package dev.spantransport.vsock.host.internal;
 
 import dev.spantransport.codec.internal.PayloadLimits;
 import dev.spantransport.sink.SpanSink;
-import dev.spantransport.sink.internal.RateLimitedLogger;
+import dev.spantransport.text.RateLimitedLogger;
 import dev.spantransport.vsock.host.GuestHealth;
 import io.opentelemetry.api.metrics.MeterProvider;
 import java.util.ArrayList;

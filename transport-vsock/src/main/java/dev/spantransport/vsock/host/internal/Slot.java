@@ -3,7 +3,7 @@ package dev.spantransport.vsock.host.internal;
 import dev.spantransport.sink.BatchRejectedException;
 import dev.spantransport.sink.SpanBatch;
 import dev.spantransport.sink.SpanSink;
-import dev.spantransport.sink.internal.RateLimitedLogger;
+import dev.spantransport.text.RateLimitedLogger;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;

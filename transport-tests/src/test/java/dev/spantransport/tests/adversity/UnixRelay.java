@@ -1,4 +1,4 @@
-package dev.spantransport.tests;
+package dev.spantransport.tests.adversity;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -13,46 +13,53 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * What a VMM's hybrid-vsock muxer is to a guest, reduced to a Unix-socket relay: the guest connects
- * to {@code front}, each connection is relayed byte for byte to the receiver at {@code back}.
- * {@link #resetAll()} closes every relayed connection on both sides at once, as Firecracker does to
- * every vsock connection when it restores a snapshot.
+ * A Unix-socket relay between guests and a receiver, byte for byte, that can cut every relayed
+ * connection at once, both ways: what a VMM's hybrid-vsock muxer is to a guest (Firecracker closes
+ * every vsock connection when it restores a snapshot), or a broken link. New connections are
+ * relayed again afterwards; while the receiver is away a guest's connection is closed at once, as a
+ * refused connect would be.
  */
-final class ResettingProxy implements AutoCloseable {
+public final class UnixRelay implements AutoCloseable {
 
-  private final Path front;
-  private final Path back;
+  private final Path listen;
+  private final Path target;
   private final ServerSocketChannel server;
   private final List<SocketChannel> open = new CopyOnWriteArrayList<>();
   private final AtomicInteger accepted = new AtomicInteger();
   private final Thread acceptor;
   private volatile boolean closed;
 
-  ResettingProxy(Path front, Path back) throws IOException {
-    this.front = front;
-    this.back = back;
+  /**
+   * Listens on {@code listen} (replacing a stale file) and relays each connection to {@code
+   * target}.
+   *
+   * @param listen the socket file guests connect to
+   * @param target the receiver's socket file
+   */
+  public UnixRelay(Path listen, Path target) throws IOException {
+    this.listen = listen;
+    this.target = target;
+    Files.deleteIfExists(listen);
     server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-    server.bind(UnixDomainSocketAddress.of(front));
-    acceptor = new Thread(this::accept, "proxy-accept");
+    server.bind(UnixDomainSocketAddress.of(listen));
+    acceptor = new Thread(this::accept, "relay-accept");
     acceptor.setDaemon(true);
     acceptor.start();
   }
 
-  /** Returns how many guest connections were relayed so far. */
-  int accepted() {
+  /** Returns how many guest connections were accepted so far. */
+  public int accepted() {
     return accepted.get();
   }
 
-  /** Closes every relayed connection, guest side and receiver side. */
-  void resetAll() {
-    for (SocketChannel c : open) {
-      try {
-        c.close();
-      } catch (IOException ignored) {
-        // closing anyway
-      }
+  /** Cuts every connection being relayed, both ends; returns how many sockets were closed. */
+  public int cutAll() {
+    List<SocketChannel> cut = List.copyOf(open);
+    open.removeAll(cut);
+    for (SocketChannel c : cut) {
+      closeQuietly(c);
     }
-    open.clear();
+    return cut.size();
   }
 
   private void accept() {
@@ -66,15 +73,15 @@ final class ResettingProxy implements AutoCloseable {
       accepted.incrementAndGet();
       SocketChannel host;
       try {
-        host = SocketChannel.open(UnixDomainSocketAddress.of(back));
+        host = SocketChannel.open(UnixDomainSocketAddress.of(target));
       } catch (IOException e) {
-        closeQuietly(guest); // no receiver: the guest sees a refused connection
+        closeQuietly(guest); // no receiver: the guest sees its connection end
         continue;
       }
       open.add(guest);
       open.add(host);
-      pump(guest, host, "proxy-up");
-      pump(host, guest, "proxy-down");
+      pump(guest, host, "relay-up");
+      pump(host, guest, "relay-down");
     }
   }
 
@@ -92,7 +99,7 @@ final class ResettingProxy implements AutoCloseable {
                   buffer.clear();
                 }
               } catch (IOException e) {
-                // reset or closed
+                // cut or closed: end this direction
               } finally {
                 closeQuietly(from);
                 closeQuietly(to);
@@ -108,8 +115,8 @@ final class ResettingProxy implements AutoCloseable {
   private static void closeQuietly(SocketChannel c) {
     try {
       c.close();
-    } catch (IOException ignored) {
-      // nothing to do
+    } catch (IOException e) {
+      // already closed
     }
   }
 
@@ -117,8 +124,8 @@ final class ResettingProxy implements AutoCloseable {
   public void close() throws IOException, InterruptedException {
     closed = true;
     server.close();
-    resetAll();
+    cutAll();
     acceptor.join(10_000);
-    Files.deleteIfExists(front);
+    Files.deleteIfExists(listen);
   }
 }

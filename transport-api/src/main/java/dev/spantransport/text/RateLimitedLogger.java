@@ -1,7 +1,8 @@
-package dev.spantransport.sink.internal;
+package dev.spantransport.text;
 
-import dev.spantransport.text.SafeText;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -15,7 +16,10 @@ import java.util.logging.Logger;
  * must not reach a terminal or split a log line. Callers pass the raw text and must not escape it
  * themselves (a backslash would be doubled twice).
  *
- * <p>This class is internal and may change without notice.
+ * <p>It is the one throttled logger of span-transport: the guest exporter, the receiver and every
+ * sink use it, and a sink written elsewhere can too. Thread-safe.
+ *
+ * @since 0.1.0
  */
 public final class RateLimitedLogger {
 
@@ -24,7 +28,8 @@ public final class RateLimitedLogger {
   private final int burst;
   private final Object lock = new Object();
   private final AtomicLong suppressed = new AtomicLong();
-  private long windowStart = System.nanoTime();
+  private final LongSupplier nanoTime;
+  private long windowStart;
   private int inWindow;
 
   /**
@@ -35,6 +40,12 @@ public final class RateLimitedLogger {
    * @param periodMillis the period in milliseconds; at least 1
    */
   public RateLimitedLogger(Logger logger, int burst, long periodMillis) {
+    this(logger, burst, periodMillis, System::nanoTime);
+  }
+
+  /** Like the public constructor, reading the time from {@code nanoTime} (tests). */
+  RateLimitedLogger(Logger logger, int burst, long periodMillis, LongSupplier nanoTime) {
+    Objects.requireNonNull(logger, "logger");
     if (burst < 1) {
       throw new IllegalArgumentException("burst must be at least 1: " + burst);
     }
@@ -44,6 +55,8 @@ public final class RateLimitedLogger {
     this.logger = logger;
     this.burst = burst;
     this.periodNanos = periodMillis * 1_000_000L;
+    this.nanoTime = nanoTime;
+    this.windowStart = nanoTime.getAsLong();
   }
 
   /**
@@ -59,7 +72,7 @@ public final class RateLimitedLogger {
     }
     long dropped;
     synchronized (lock) {
-      long now = System.nanoTime();
+      long now = nanoTime.getAsLong();
       if (now - windowStart >= periodNanos) {
         windowStart = now;
         inWindow = 0;
@@ -84,5 +97,16 @@ public final class RateLimitedLogger {
    */
   public void log(Level level, String message) {
     log(level, message, null);
+  }
+
+  @Override
+  public String toString() {
+    return "RateLimitedLogger{logger="
+        + logger.getName()
+        + ", burst="
+        + burst
+        + ", periodMillis="
+        + periodNanos / 1_000_000L
+        + "}";
   }
 }

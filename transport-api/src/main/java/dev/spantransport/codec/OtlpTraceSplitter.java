@@ -1,9 +1,8 @@
-package dev.spantransport.sink.kafka.internal;
+package dev.spantransport.codec;
 
 import static dev.spantransport.codec.internal.ProtoWire.varintSize;
 import static dev.spantransport.codec.internal.ProtoWire.writeVarint;
 
-import dev.spantransport.codec.MalformedPayloadException;
 import dev.spantransport.codec.internal.OtlpFields;
 import dev.spantransport.codec.internal.ProtoWire;
 import dev.spantransport.codec.internal.WireReader;
@@ -23,9 +22,11 @@ import java.util.Map;
  * partition_traces_by_id}: one message per trace, keyed by the trace id as 32 lowercase hex digits,
  * or by the empty string for a span whose trace id is empty or all zeros.
  *
- * <p>This class is internal and may change without notice.
+ * <p>Stateless and thread-safe.
+ *
+ * @since 0.1.0
  */
-public final class TraceSplitter {
+public final class OtlpTraceSplitter {
 
   private static final char[] HEX = "0123456789abcdef".toCharArray();
   private static final int SPAN_FIELD_TAG =
@@ -35,14 +36,23 @@ public final class TraceSplitter {
   private static final int RESOURCE_SPANS_FIELD_TAG =
       ProtoWire.tag(OtlpFields.REQUEST_RESOURCE_SPANS, ProtoWire.WIRETYPE_LENGTH_DELIMITED);
 
-  /** One trace's share of the request. */
+  /**
+   * One trace's share of the request.
+   *
+   * @param traceIdHex the trace id as 32 lowercase hex digits, or "" for spans without one
+   * @param request an {@code ExportTraceServiceRequest} holding just this trace's spans
+   * @param spanCount how many spans the piece holds
+   */
   public record Piece(String traceIdHex, byte[] request, int spanCount) {}
 
-  private TraceSplitter() {}
+  private OtlpTraceSplitter() {}
 
   /**
    * Splits {@code src[offset, offset + length)}.
    *
+   * @param src holds the request
+   * @param offset where the request starts in {@code src}
+   * @param length the request's length in bytes
    * @return one piece per distinct trace id; empty if the request holds no spans
    * @throws MalformedPayloadException if the bytes are not a well-formed request
    */

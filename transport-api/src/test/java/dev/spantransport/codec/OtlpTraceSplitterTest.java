@@ -1,10 +1,9 @@
-package dev.spantransport.sink.kafka.internal;
+package dev.spantransport.codec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.protobuf.ByteString;
-import dev.spantransport.codec.MalformedPayloadException;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.resource.v1.Resource;
@@ -18,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class TraceSplitterTest {
+class OtlpTraceSplitterTest {
 
   private static Span span(long trace, int index) {
     Span.Builder b =
@@ -112,7 +111,7 @@ class TraceSplitterTest {
     ExportTraceServiceRequest in = request();
     byte[] bytes = in.toByteArray();
 
-    List<TraceSplitter.Piece> pieces = TraceSplitter.split(bytes, 0, bytes.length);
+    List<OtlpTraceSplitter.Piece> pieces = OtlpTraceSplitter.split(bytes, 0, bytes.length);
 
     Map<String, ExportTraceServiceRequest> expected = expected(in);
     assertEquals(List.copyOf(expected.keySet()), pieces.stream().map(p -> p.traceIdHex()).toList());
@@ -123,7 +122,7 @@ class TraceSplitterTest {
             "",
             "00000000000000070000000000000003"),
         pieces.stream().map(p -> p.traceIdHex()).toList());
-    for (TraceSplitter.Piece piece : pieces) {
+    for (OtlpTraceSplitter.Piece piece : pieces) {
       assertEquals(
           expected.get(piece.traceIdHex()), ExportTraceServiceRequest.parseFrom(piece.request()));
     }
@@ -136,7 +135,7 @@ class TraceSplitterTest {
     byte[] padded = new byte[bytes.length + 10];
     System.arraycopy(bytes, 0, padded, 5, bytes.length);
 
-    List<TraceSplitter.Piece> pieces = TraceSplitter.split(padded, 5, bytes.length);
+    List<OtlpTraceSplitter.Piece> pieces = OtlpTraceSplitter.split(padded, 5, bytes.length);
 
     assertEquals(4, pieces.size());
     assertEquals(
@@ -146,13 +145,13 @@ class TraceSplitterTest {
 
   @Test
   void requestWithoutSpansGivesNoPieces() throws Exception {
-    assertEquals(List.of(), TraceSplitter.split(new byte[0], 0, 0));
+    assertEquals(List.of(), OtlpTraceSplitter.split(new byte[0], 0, 0));
   }
 
   @Test
   void truncatedRequestIsMalformed() {
     byte[] bytes = request().toByteArray();
     assertThrows(
-        MalformedPayloadException.class, () -> TraceSplitter.split(bytes, 0, bytes.length - 3));
+        MalformedPayloadException.class, () -> OtlpTraceSplitter.split(bytes, 0, bytes.length - 3));
   }
 }

@@ -1,9 +1,6 @@
-package dev.spantransport.forwarder.demo;
+package dev.spantransport.examples.demo;
 
 import dev.spantransport.forwarder.dump.TraceTreePrinter;
-import dev.spantransport.forwarder.internal.CountingSink;
-import dev.spantransport.forwarder.internal.KataLegacyDecoder;
-import dev.spantransport.forwarder.kata.KataSpanDecoder;
 import dev.spantransport.sink.SpanExporterSink;
 import dev.spantransport.spi.HybridVsockEndpoint;
 import dev.spantransport.vsock.host.SpanReceiver;
@@ -130,16 +127,11 @@ public final class Demo {
     }
     TraceTreePrinter printer =
         TraceTreePrinter.builder(out).setQuietPeriod(Duration.ofMillis(300)).build();
-    CountingSink counter = new CountingSink(SpanExporterSink.create(printer));
+    AckCounter counter = new AckCounter(SpanExporterSink.create(printer));
     SpanReceiverBuilder builder = SpanReceiver.builder();
     endpoints.forEach(builder::addEndpoint);
     SpanReceiver receiver =
-        builder
-            .addSink(counter)
-            .setLegacyFrameDecoder(
-                new KataLegacyDecoder(new KataSpanDecoder(KataSpanDecoder.DEFAULT_SERVICE_NAME)))
-            .setShutdownTimeout(Duration.ofSeconds(5))
-            .build();
+        builder.addSink(counter).setShutdownTimeout(Duration.ofSeconds(5)).build();
     CompletableResultCode started = receiver.start();
     if (!started.isSuccess()) {
       deleteTree(dir);

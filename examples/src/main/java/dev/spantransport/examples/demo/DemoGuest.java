@@ -1,4 +1,4 @@
-package dev.spantransport.forwarder.demo;
+package dev.spantransport.examples.demo;
 
 import dev.spantransport.vsock.guest.VsockSpanExporter;
 import io.opentelemetry.api.common.AttributeKey;

@@ -1,4 +1,4 @@
-package dev.spantransport.forwarder.demo;
+package dev.spantransport.examples.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
