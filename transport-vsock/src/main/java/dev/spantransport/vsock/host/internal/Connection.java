@@ -1,7 +1,7 @@
 package dev.spantransport.vsock.host.internal;
 
 import dev.spantransport.codec.MalformedPayloadException;
-import dev.spantransport.sink.SpanSink;
+import dev.spantransport.sink.SpanBatch;
 import dev.spantransport.spi.PeerIdentity;
 import dev.spantransport.text.SafeText;
 import dev.spantransport.vsock.host.GuestHealth;
@@ -799,7 +799,7 @@ final class Connection implements FrameHandler {
     int i = (head + count) % slots.length;
     Slot slot = slots[i];
     if (slot == null) {
-      slot = new Slot(this, context.sinks.length);
+      slot = new Slot(this, context);
       slots[i] = slot;
     }
     count++;
@@ -818,10 +818,9 @@ final class Connection implements FrameHandler {
     slot.refusal = null;
     slot.waiting = false;
     slot.startNanos = System.nanoTime();
-    slot.batch.wrap(peer, identity, sessionHex, sequence, spans, slot.payload, 0, length);
+    slot.batch = SpanBatch.of(peer, identity, sessionHex, sequence, spans, slot.payload, 0, length);
     context.metrics.batchReceived(guest, spans);
-    SpanSink[] sinks = context.sinks;
-    slot.offerTo(sinks, context.connectionLog);
+    slot.offerTo(context, context.connectionLog);
   }
 
   /**

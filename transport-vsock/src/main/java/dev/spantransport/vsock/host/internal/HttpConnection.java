@@ -2,7 +2,7 @@ package dev.spantransport.vsock.host.internal;
 
 import dev.spantransport.codec.MalformedPayloadException;
 import dev.spantransport.sink.BatchRejectedException;
-import dev.spantransport.sink.SpanSink;
+import dev.spantransport.sink.SpanBatch;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
@@ -484,9 +484,8 @@ final class HttpConnection {
   // ---------------------------------------------------------------- sinks
 
   private void dispatch(byte[] payload, int length, long reserved, int spans) {
-    SpanSink[] sinks = context.sinks;
     if (slot == null) {
-      slot = new Slot(connection, sinks.length);
+      slot = new Slot(connection, context);
     }
     payloadReserved = reserved;
     slot.sequence = sequence;
@@ -496,10 +495,10 @@ final class HttpConnection {
     slot.state = Slot.PENDING;
     slot.failed = false;
     slot.startNanos = System.nanoTime();
-    slot.batch.wrap(connection.peer, identity, "", sequence, spans, payload, 0, length);
+    slot.batch = SpanBatch.of(connection.peer, identity, "", sequence, spans, payload, 0, length);
     context.metrics.batchReceived(connection.guest, spans);
     phase = SINK;
-    slot.offerTo(sinks, context.connectionLog);
+    slot.offerTo(context, context.connectionLog);
   }
 
   /** Called on the loop thread when every sink finished with the request. */
