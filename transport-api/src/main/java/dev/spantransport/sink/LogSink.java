@@ -12,7 +12,7 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
  * send logs to it (see {@code docs/PROTOCOL.md}); over OTLP/HTTP it answers 404 on {@code
  * /v1/logs}.
  */
-public interface LogSink {
+public interface LogSink extends BatchSink {
 
   /**
    * Accepts one batch. Must not block and must not throw; report problems by failing the result.
@@ -21,20 +21,4 @@ public interface LogSink {
    * @return a result that succeeds once the sink owns the batch, or fails if it cannot take it
    */
   CompletableResultCode accept(LogBatch batch);
-
-  /**
-   * Completes when everything accepted so far has been processed. The default succeeds at once.
-   *
-   * @return the flush result
-   */
-  default CompletableResultCode flush() {
-    return CompletableResultCode.ofSuccess();
-  }
-
-  /**
-   * Releases the sink's resources after pending work finished or gave up. Safe to call twice.
-   *
-   * @return a result that completes when the sink has shut down
-   */
-  CompletableResultCode shutdown();
 }

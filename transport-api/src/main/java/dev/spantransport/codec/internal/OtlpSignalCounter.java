@@ -241,6 +241,7 @@ public final class OtlpSignalCounter {
   private int base;
   private int items;
   private boolean reserved;
+  private boolean overLimit;
   private int after; // set by length(): the position after the length varint
 
   /**
@@ -289,12 +290,21 @@ public final class OtlpSignalCounter {
     this.base = offset;
     this.items = 0;
     this.reserved = false;
+    this.overLimit = false;
     try {
       message(schema, offset, offset + length, 0);
       return items;
     } finally {
       this.buf = null;
     }
+  }
+
+  /**
+   * Whether the last {@link #count} failed because the payload holds more than {@code maxItems}
+   * items (a well-formed payload may still be over the limit); false after any other outcome.
+   */
+  public boolean overLimit() {
+    return overLimit;
   }
 
   /**
@@ -307,6 +317,7 @@ public final class OtlpSignalCounter {
 
   private void message(Schema schema, int p, int end, int depth) throws MalformedPayloadException {
     if (schema.item && ++items > maxItems) {
+      overLimit = true;
       throw new MalformedPayloadException(
           "a request must hold at most " + maxItems + " items: more at " + schema.name, p - base);
     }
