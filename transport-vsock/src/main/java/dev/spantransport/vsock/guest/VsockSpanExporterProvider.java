@@ -82,8 +82,27 @@ public final class VsockSpanExporterProvider
   /** Builds the exporter from {@code otel.exporter.vsock.*} properties. */
   @Override
   public SpanExporter createExporter(ConfigProperties config) {
-    VsockSpanExporterBuilder builder =
-        VsockSpanExporter.builder().setMeterProvider(meterProvider::get);
+    VsockSpanExporterBuilder builder = configure(config, meterProvider::get);
+    try {
+      return builder.build();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigurationException(
+          "Invalid otel.exporter.vsock.* configuration: " + e.getMessage(), e);
+    } catch (IllegalStateException e) {
+      throw new ConfigurationException(
+          e.getMessage() + "; unset " + PREFIX + "require.host to start without one", e);
+    }
+  }
+
+  /**
+   * Reads every {@code otel.exporter.vsock.*} property into a span exporter builder; the logs and
+   * metrics providers read their shared connection's settings through it too.
+   *
+   * @throws ConfigurationException naming a property that cannot be used
+   */
+  static VsockSpanExporterBuilder configure(
+      ConfigProperties config, java.util.function.Supplier<MeterProvider> meterProvider) {
+    VsockSpanExporterBuilder builder = VsockSpanExporter.builder().setMeterProvider(meterProvider);
     String endpoint = config.getString(PREFIX + "endpoint");
     if (endpoint != null) {
       apply("endpoint", endpoint, builder::setEndpoint);
@@ -124,15 +143,7 @@ public final class VsockSpanExporterProvider
     if (enabled != null) {
       builder.setEnabled(enabled);
     }
-    try {
-      return builder.build();
-    } catch (IllegalArgumentException e) {
-      throw new ConfigurationException(
-          "Invalid otel.exporter.vsock.* configuration: " + e.getMessage(), e);
-    } catch (IllegalStateException e) {
-      throw new ConfigurationException(
-          e.getMessage() + "; unset " + PREFIX + "require.host to start without one", e);
-    }
+    return builder;
   }
 
   /** Reads {@code otel.exporter.vsock.policy.*}; no such property gives allow-all. */
