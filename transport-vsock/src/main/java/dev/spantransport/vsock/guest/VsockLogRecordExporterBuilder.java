@@ -3,6 +3,7 @@ package dev.spantransport.vsock.guest;
 import static java.util.Objects.requireNonNull;
 
 import dev.spantransport.spi.Endpoint;
+import dev.spantransport.vsock.guest.internal.ChannelOpener;
 import io.opentelemetry.api.metrics.MeterProvider;
 import java.time.Duration;
 import java.util.function.Supplier;
@@ -84,8 +85,7 @@ public final class VsockLogRecordExporterBuilder {
   }
 
   /** Test seam: opens connections instead of the endpoint's {@code SpanTransport}. */
-  VsockLogRecordExporterBuilder setChannelOpener(
-      dev.spantransport.vsock.guest.internal.ChannelOpener opener) {
+  VsockLogRecordExporterBuilder setChannelOpener(ChannelOpener opener) {
     channel.setChannelOpener(opener);
     return this;
   }

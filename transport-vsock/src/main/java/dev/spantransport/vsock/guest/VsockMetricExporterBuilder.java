@@ -3,6 +3,7 @@ package dev.spantransport.vsock.guest;
 import static java.util.Objects.requireNonNull;
 
 import dev.spantransport.spi.Endpoint;
+import dev.spantransport.vsock.guest.internal.ChannelOpener;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.metrics.export.AggregationTemporalitySelector;
 import io.opentelemetry.sdk.metrics.export.DefaultAggregationSelector;
@@ -112,8 +113,7 @@ public final class VsockMetricExporterBuilder {
   }
 
   /** Test seam: opens connections instead of the endpoint's {@code SpanTransport}. */
-  VsockMetricExporterBuilder setChannelOpener(
-      dev.spantransport.vsock.guest.internal.ChannelOpener opener) {
+  VsockMetricExporterBuilder setChannelOpener(ChannelOpener opener) {
     channel.setChannelOpener(opener);
     return this;
   }

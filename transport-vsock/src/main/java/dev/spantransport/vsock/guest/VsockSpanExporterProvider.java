@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Lets SDK autoconfiguration (and the OpenTelemetry Java agent) build a {@link VsockSpanExporter}
@@ -101,7 +102,7 @@ public final class VsockSpanExporterProvider
    * @throws ConfigurationException naming a property that cannot be used
    */
   static VsockSpanExporterBuilder configure(
-      ConfigProperties config, java.util.function.Supplier<MeterProvider> meterProvider) {
+      ConfigProperties config, Supplier<MeterProvider> meterProvider) {
     VsockSpanExporterBuilder builder = VsockSpanExporter.builder().setMeterProvider(meterProvider);
     String endpoint = config.getString(PREFIX + "endpoint");
     if (endpoint != null) {

@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -246,7 +247,7 @@ public final class SpanReceiver implements Closeable {
   }
 
   private CompletableResultCode shutdownSink(
-      Object sink, java.util.function.Supplier<CompletableResultCode> shutdown) {
+      Object sink, Supplier<CompletableResultCode> shutdown) {
     try {
       CompletableResultCode done = shutdown.get();
       return done == null ? CompletableResultCode.ofFailure() : done;

@@ -4,6 +4,7 @@ import dev.spantransport.spi.Signal;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -152,7 +153,7 @@ public final class Channel {
                 result.fail();
               }
             },
-            sender.thread().getName() + "-shutdown-" + signal.name().toLowerCase());
+            sender.thread().getName() + "-shutdown-" + signal.name().toLowerCase(Locale.ROOT));
     closer.setDaemon(true);
     closer.start();
     return result;

@@ -3,6 +3,7 @@ package dev.spantransport.vsock.guest.internal;
 import dev.spantransport.spi.Signal;
 import dev.spantransport.vsock.guest.ExporterState;
 import dev.spantransport.wire.FrameType;
+import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.exporter.internal.marshal.Marshaler;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.util.Collection;
@@ -53,7 +54,7 @@ public final class SignalExporter<T> {
       boolean enabled,
       String channelKey,
       Supplier<Channel> opener,
-      Supplier<io.opentelemetry.api.metrics.MeterProvider> meterProvider,
+      Supplier<MeterProvider> meterProvider,
       Function<Collection<T>, Marshaler> marshaler,
       ToIntFunction<T> itemsOf) {
     this.signal = signal;

@@ -23,6 +23,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.logging.Level;
 
 /**
@@ -655,7 +656,7 @@ final class Connection implements FrameHandler {
             Wire.MALFORMED_PAYLOAD,
             "malformed_payload",
             "malformed OTLP "
-                + signal.name().toLowerCase(java.util.Locale.ROOT)
+                + signal.name().toLowerCase(Locale.ROOT)
                 + " payload: "
                 + e.getMessage());
       }

@@ -24,6 +24,8 @@ import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
 import io.opentelemetry.proto.resource.v1.Resource;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -93,8 +95,7 @@ final class SignalCheck {
     try {
       if (signal == Signal.LOGS) {
         ExportLogsServiceRequest.Builder request =
-            ExportLogsServiceRequest.parseFrom(
-                java.nio.ByteBuffer.wrap(buffer, offset, length).slice())
+            ExportLogsServiceRequest.parseFrom(ByteBuffer.wrap(buffer, offset, length).slice())
                 .toBuilder();
         for (ResourceLogs.Builder r : request.getResourceLogsBuilderList()) {
           if (r.hasResource()) {
@@ -116,8 +117,7 @@ final class SignalCheck {
         return request.build().toByteArray();
       }
       ExportMetricsServiceRequest.Builder request =
-          ExportMetricsServiceRequest.parseFrom(
-              java.nio.ByteBuffer.wrap(buffer, offset, length).slice())
+          ExportMetricsServiceRequest.parseFrom(ByteBuffer.wrap(buffer, offset, length).slice())
               .toBuilder();
       for (ResourceMetrics.Builder r : request.getResourceMetricsBuilderList()) {
         if (r.hasResource()) {
@@ -204,7 +204,7 @@ final class SignalCheck {
 
   /** Returns the attributes without reserved keys, nested key-value lists included. */
   private List<KeyValue> strip(List<KeyValue> attributes) {
-    List<KeyValue> kept = new java.util.ArrayList<>(attributes.size());
+    List<KeyValue> kept = new ArrayList<>(attributes.size());
     for (KeyValue kv : attributes) {
       if (kv.getKey().startsWith(OtlpSpanCounter.RESERVED_PREFIX)) {
         stripped++;
