@@ -1,5 +1,7 @@
 package dev.spantransport.forwarder;
 
+import dev.spantransport.forwarder.dump.LogRecordPrinter;
+import dev.spantransport.forwarder.dump.MetricPrinter;
 import dev.spantransport.forwarder.dump.TraceTreePrinter;
 import dev.spantransport.forwarder.internal.AdminServer;
 import dev.spantransport.forwarder.internal.AllSinks;
@@ -12,6 +14,10 @@ import dev.spantransport.forwarder.internal.OneLineLogHandler;
 import dev.spantransport.forwarder.internal.UsageException;
 import dev.spantransport.forwarder.kata.KataSpanDecoder;
 import dev.spantransport.forwarder.zipkin.ZipkinExporter;
+import dev.spantransport.sink.LogRecordExporterSink;
+import dev.spantransport.sink.LogSink;
+import dev.spantransport.sink.MetricExporterSink;
+import dev.spantransport.sink.MetricSink;
 import dev.spantransport.sink.OtlpHttpSink;
 import dev.spantransport.sink.SpanExporterSink;
 import dev.spantransport.sink.SpanSink;
@@ -19,6 +25,8 @@ import dev.spantransport.sink.kafka.KafkaSinkBuilder;
 import dev.spantransport.spi.Endpoint;
 import dev.spantransport.vsock.host.SpanReceiver;
 import dev.spantransport.vsock.host.SpanReceiverBuilder;
+import io.opentelemetry.exporter.otlp.logs.OtlpGrpcLogRecordExporter;
+import io.opentelemetry.exporter.otlp.metrics.OtlpGrpcMetricExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.io.Closeable;
@@ -168,18 +176,39 @@ public final class Forwarder implements Closeable {
                   + bound.getPort());
     }
     List<SpanSink> sinks = new ArrayList<>();
+    // Logs and metrics go to the dump view or the OTLP collector; Zipkin and Kafka take spans only.
+    List<LogSink> logSinks = new ArrayList<>();
+    List<MetricSink> metricSinks = new ArrayList<>();
     if (options.dumpOnly()) {
       TraceTreePrinter printer = TraceTreePrinter.builder(out).build();
       sinks.add(SpanExporterSink.create(printer));
+      logSinks.add(LogRecordExporterSink.create(LogRecordPrinter.create(out)));
+      metricSinks.add(MetricExporterSink.create(MetricPrinter.create(out)));
     } else {
       if (options.otlpUsed()) {
         checkCollector(options.otlpEndpoint());
         if ("http/protobuf".equals(options.otlpProtocol())) {
-          sinks.add(OtlpHttpSink.builder().setEndpoint(options.otlpEndpoint()).build());
+          // One passthrough for all three signals: /v1/traces, /v1/logs, /v1/metrics.
+          OtlpHttpSink otlp = OtlpHttpSink.builder().setEndpoint(options.otlpEndpoint()).build();
+          sinks.add(otlp);
+          logSinks.add(otlp);
+          metricSinks.add(otlp);
         } else {
           sinks.add(
               SpanExporterSink.create(
                   OtlpGrpcSpanExporter.builder()
+                      .setEndpoint(options.otlpEndpoint())
+                      .setTimeout(Duration.ofSeconds(10))
+                      .build()));
+          logSinks.add(
+              LogRecordExporterSink.create(
+                  OtlpGrpcLogRecordExporter.builder()
+                      .setEndpoint(options.otlpEndpoint())
+                      .setTimeout(Duration.ofSeconds(10))
+                      .build()));
+          metricSinks.add(
+              MetricExporterSink.create(
+                  OtlpGrpcMetricExporter.builder()
                       .setEndpoint(options.otlpEndpoint())
                       .setTimeout(Duration.ofSeconds(10))
                       .build()));
@@ -225,6 +254,8 @@ public final class Forwarder implements Closeable {
       admin.observe(counter);
       builder.setMeterProvider(admin.meterProvider());
     }
+    logSinks.forEach(builder::addLogSink);
+    metricSinks.forEach(builder::addMetricSink);
     receiver = builder.build();
     CompletableResultCode started = receiver.start();
     if (!started.isSuccess()) {

@@ -4,8 +4,10 @@ import static dev.spantransport.codec.internal.ProtoWire.varintSize;
 import static dev.spantransport.codec.internal.ProtoWire.writeVarint;
 
 import dev.spantransport.codec.internal.OtlpFields;
+import dev.spantransport.codec.internal.OtlpSignalCounter;
 import dev.spantransport.codec.internal.OtlpValidator;
 import dev.spantransport.codec.internal.WireReader;
+import dev.spantransport.spi.Signal;
 import io.opentelemetry.api.common.Attributes;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
@@ -15,11 +17,12 @@ import java.util.StringJoiner;
 import java.util.function.Predicate;
 
 /**
- * Rewrites the resources of a raw OTLP {@code ExportTraceServiceRequest} for passthrough: in every
- * {@code ResourceSpans}, the resource loses each attribute whose key the strip predicate accepts or
- * that an identity attribute will replace, and gains the identity attributes at its end. A {@code
- * ResourceSpans} without a resource gets one holding just the identity attributes. Every other byte
- * is copied unchanged.
+ * Rewrites the resources of a raw OTLP {@code ExportTraceServiceRequest} (or, through the methods
+ * taking a {@link Signal}, of a logs or metrics request) for passthrough: in every {@code
+ * ResourceSpans} ({@code ResourceLogs}, {@code ResourceMetrics}), the resource loses each attribute
+ * whose key the strip predicate accepts or that an identity attribute will replace, and gains the
+ * identity attributes at its end. A {@code ResourceSpans} without a resource gets one holding just
+ * the identity attributes. Every other byte is copied unchanged.
  *
  * <p>The identity attributes are encoded once, when the rewriter is created. The input is validated
  * in full first (the same checks as {@link OtlpSpanDecoder#countSpans}); a malformed payload fails
@@ -60,9 +63,30 @@ public final class OtlpResourceRewriter {
    * @throws MalformedPayloadException if the payload is not well-formed
    */
   public int rewrittenLength(byte[] src, int offset, int length) throws MalformedPayloadException {
+    return rewrittenLength(Signal.TRACES, src, offset, length);
+  }
+
+  /**
+   * Returns the length of the rewritten form of the OTLP request of {@code signal} in {@code
+   * src[offset, offset + length)}. The requests of all signals keep their resources in the same
+   * place, so only the validation differs.
+   *
+   * @throws MalformedPayloadException if the payload is not a well-formed request of {@code signal}
+   */
+  public int rewrittenLength(Signal signal, byte[] src, int offset, int length)
+      throws MalformedPayloadException {
     Objects.checkFromIndexSize(offset, length, src.length);
-    OtlpValidator.countSpans(src, offset, length);
+    validate(signal, src, offset, length);
     return requestLength(src, offset, length);
+  }
+
+  private static void validate(Signal signal, byte[] src, int offset, int length)
+      throws MalformedPayloadException {
+    if (signal == Signal.TRACES) {
+      OtlpValidator.countSpans(src, offset, length);
+    } else {
+      new OtlpSignalCounter(Integer.MAX_VALUE).count(signal, src, offset, length);
+    }
   }
 
   /**
@@ -75,8 +99,21 @@ public final class OtlpResourceRewriter {
    */
   public int rewrite(byte[] src, int offset, int length, byte[] dst, int dstOffset)
       throws MalformedPayloadException {
+    return rewrite(Signal.TRACES, src, offset, length, dst, dstOffset);
+  }
+
+  /**
+   * Writes the rewritten form of the OTLP request of {@code signal} in {@code src[offset, offset +
+   * length)} into {@code dst} at {@code dstOffset}.
+   *
+   * @return the number of bytes written
+   * @throws MalformedPayloadException if the payload is not a well-formed request of {@code signal}
+   * @throws IndexOutOfBoundsException if {@code dst} has too few bytes from {@code dstOffset}
+   */
+  public int rewrite(Signal signal, byte[] src, int offset, int length, byte[] dst, int dstOffset)
+      throws MalformedPayloadException {
     Objects.checkFromIndexSize(offset, length, src.length);
-    OtlpValidator.countSpans(src, offset, length);
+    validate(signal, src, offset, length);
     long needed = requestLength(src, offset, length);
     if (dstOffset < 0 || dstOffset > dst.length || dst.length - dstOffset < needed) {
       throw new IndexOutOfBoundsException(

@@ -4,6 +4,7 @@ import dev.spantransport.codec.MalformedPayloadException;
 import dev.spantransport.codec.OtlpResourceRewriter;
 import dev.spantransport.sink.internal.DaemonThreads;
 import dev.spantransport.sink.internal.GuestResources;
+import dev.spantransport.spi.Signal;
 import dev.spantransport.text.RateLimitedLogger;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.CompletableResultCode;
@@ -13,6 +14,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -29,9 +31,11 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * A {@link SpanSink} that forwards each batch's raw OTLP bytes to an OTLP/HTTP collector ({@code
- * POST <endpoint>/v1/traces}, {@code Content-Type: application/x-protobuf}) without decoding them
- * into spans.
+ * A sink of every signal ({@link SpanSink}, {@link LogSink}, {@link MetricSink}) that forwards each
+ * batch's raw OTLP bytes to an OTLP/HTTP collector ({@code POST <endpoint>/v1/traces}, {@code
+ * /v1/logs} or {@code /v1/metrics} by the batch's signal, {@code Content-Type:
+ * application/x-protobuf}) without decoding them. Add the same instance to a receiver for each
+ * signal to forward; it shares its request slots between them.
  *
  * <p>The only change made to the bytes is the guest identity: each resource gets the batch's
  * {@linkplain SpanBatch#identity() identity attributes} and loses payload attributes under {@code
@@ -56,13 +60,14 @@ import java.util.logging.Logger;
  * BatchRejectedException}, so the receiver drops it instead of having the guest resend it; every
  * other failure is retryable.
  */
-public final class OtlpHttpSink implements SpanSink {
+public final class OtlpHttpSink implements SpanSink, LogSink, MetricSink {
 
   private static final Logger baseLogger = Logger.getLogger(OtlpHttpSink.class.getName());
   private static final RateLimitedLogger logger = new RateLimitedLogger(baseLogger, 5, 60_000);
 
   private final OtlpHttpSinkBuilder config;
-  private final URI uri;
+  private final Map<Signal, URI> uris = new EnumMap<>(Signal.class);
+  private final String base;
   private final HttpClient client;
   private final ExecutorService sender;
   private final ExecutorService clientTasks;
@@ -78,7 +83,10 @@ public final class OtlpHttpSink implements SpanSink {
 
   OtlpHttpSink(OtlpHttpSinkBuilder config) {
     this.config = config;
-    this.uri = URI.create(config.tracesUrl());
+    for (Signal signal : Signal.values()) {
+      uris.put(signal, URI.create(config.url(signal)));
+    }
+    this.base = config.baseUrl();
     // Blocking sends on threads of our own: on JDK 25 the future of HttpClient.sendAsync runs its
     // dependent actions only on ForkJoinPool.commonPool(), which anything else may block.
     this.sender = DaemonThreads.boundedPool("otlp-http-sink", config.maxConcurrentRequests());
@@ -113,6 +121,29 @@ public final class OtlpHttpSink implements SpanSink {
    */
   @Override
   public CompletableResultCode accept(SpanBatch batch) {
+    return forward(batch);
+  }
+
+  /**
+   * Rewrites the identity into the payload and starts the POST to {@code <endpoint>/v1/logs}. Fails
+   * at once if the sink is shut down, all request slots are busy, or the payload is malformed.
+   */
+  @Override
+  public CompletableResultCode accept(LogBatch batch) {
+    return forward(batch);
+  }
+
+  /**
+   * Rewrites the identity into the payload and starts the POST to {@code <endpoint>/v1/metrics}.
+   * Fails at once if the sink is shut down, all request slots are busy, or the payload is
+   * malformed.
+   */
+  @Override
+  public CompletableResultCode accept(MetricBatch batch) {
+    return forward(batch);
+  }
+
+  private CompletableResultCode forward(OtlpBatch batch) {
     if (shutdown.get()) {
       return CompletableResultCode.ofFailure();
     }
@@ -135,8 +166,11 @@ public final class OtlpHttpSink implements SpanSink {
     byte[] body;
     try {
       OtlpResourceRewriter rewriter = rewriterFor(batch.identity());
-      body = new byte[rewriter.rewrittenLength(batch.buffer(), batch.offset(), batch.length())];
-      rewriter.rewrite(batch.buffer(), batch.offset(), batch.length(), body, 0);
+      Signal signal = batch.signal();
+      body =
+          new byte
+              [rewriter.rewrittenLength(signal, batch.buffer(), batch.offset(), batch.length())];
+      rewriter.rewrite(signal, batch.buffer(), batch.offset(), batch.length(), body, 0);
     } catch (MalformedPayloadException | RuntimeException e) {
       release();
       logger.log(
@@ -149,7 +183,7 @@ public final class OtlpHttpSink implements SpanSink {
     CompletableResultCode result = new CompletableResultCode();
     pending.add(result);
     long deadline = System.nanoTime() + config.maxRetryDuration().toNanos();
-    send(body, 1, deadline, result);
+    send(uris.get(batch.signal()), body, 1, deadline, result);
     return result;
   }
 
@@ -167,16 +201,18 @@ public final class OtlpHttpSink implements SpanSink {
   }
 
   /** Hands one attempt to a sender thread; fails the batch if the sink has shut down. */
-  private void send(byte[] body, int attempt, long deadlineNanos, CompletableResultCode result) {
+  private void send(
+      URI uri, byte[] body, int attempt, long deadlineNanos, CompletableResultCode result) {
     try {
-      sender.execute(() -> post(body, attempt, deadlineNanos, result));
+      sender.execute(() -> post(uri, body, attempt, deadlineNanos, result));
     } catch (RejectedExecutionException e) {
       finish(result, false, "sink shut down before attempt " + attempt);
     }
   }
 
   /** Runs on a sender thread: one blocking POST, then the outcome. */
-  private void post(byte[] body, int attempt, long deadlineNanos, CompletableResultCode result) {
+  private void post(
+      URI uri, byte[] body, int attempt, long deadlineNanos, CompletableResultCode result) {
     HttpResponse<byte[]> response;
     try {
       // built inside the try: a throw here must still release the slot and complete the result
@@ -190,7 +226,7 @@ public final class OtlpHttpSink implements SpanSink {
       }
       response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (IOException e) {
-      onResponse(body, attempt, deadlineNanos, result, null, e);
+      onResponse(uri, body, attempt, deadlineNanos, result, null, e);
       return;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -200,10 +236,11 @@ public final class OtlpHttpSink implements SpanSink {
       finish(result, false, "cannot send request: " + e);
       return;
     }
-    onResponse(body, attempt, deadlineNanos, result, response, null);
+    onResponse(uri, body, attempt, deadlineNanos, result, response, null);
   }
 
   private void onResponse(
+      URI uri,
       byte[] body,
       int attempt,
       long deadlineNanos,
@@ -238,7 +275,9 @@ public final class OtlpHttpSink implements SpanSink {
     }
     try {
       retries.schedule(
-          () -> send(body, attempt + 1, deadlineNanos, result), delayNanos, TimeUnit.NANOSECONDS);
+          () -> send(uri, body, attempt + 1, deadlineNanos, result),
+          delayNanos,
+          TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       finish(result, false, problem + " (sink shut down after " + attempt + " attempts)");
     }
@@ -284,7 +323,7 @@ public final class OtlpHttpSink implements SpanSink {
     if (success) {
       result.succeed();
     } else {
-      logger.log(Level.WARNING, "OTLP/HTTP export to " + uri + " failed: " + problem);
+      logger.log(Level.WARNING, "OTLP/HTTP export to " + base + " failed: " + problem);
       result.fail();
     }
   }
@@ -295,7 +334,7 @@ public final class OtlpHttpSink implements SpanSink {
     pending.remove(result);
     logger.log(
         Level.WARNING,
-        "OTLP/HTTP export to " + uri + " refused: " + problem + " (not retryable; batch dropped)");
+        "OTLP/HTTP export to " + base + " refused: " + problem + " (not retryable; batch dropped)");
     result.failExceptionally(new BatchRejectedException("collector refused the batch: " + problem));
   }
 

@@ -1,5 +1,6 @@
 package dev.spantransport.sink;
 
+import dev.spantransport.spi.Signal;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpRequest;
@@ -25,8 +26,6 @@ public final class OtlpHttpSinkBuilder {
   /** The default bound on requests in flight. */
   public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 64;
 
-  private static final String TRACES_PATH = "/v1/traces";
-
   private String endpoint = DEFAULT_ENDPOINT;
   private final Map<String, String> headers = new LinkedHashMap<>();
   private Duration timeout = Duration.ofSeconds(10);
@@ -42,8 +41,8 @@ public final class OtlpHttpSinkBuilder {
 
   /**
    * Sets the collector's base URL, e.g. {@code http://collector:4318}; requests go to {@code
-   * <endpoint>/v1/traces}. A URL that already ends in {@code /v1/traces} is used as it is. Default
-   * {@value #DEFAULT_ENDPOINT}.
+   * <endpoint>/v1/traces}, {@code /v1/logs} and {@code /v1/metrics}. A URL that already ends in one
+   * of these paths has it replaced by each signal's own. Default {@value #DEFAULT_ENDPOINT}.
    *
    * @param endpoint an http or https URL
    * @return this builder
@@ -216,8 +215,23 @@ public final class OtlpHttpSinkBuilder {
   }
 
   String tracesUrl() {
+    return url(Signal.TRACES);
+  }
+
+  /** The collector's base URL: the endpoint without a trailing slash or signal path. */
+  String baseUrl() {
     String base = endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
-    return base.endsWith(TRACES_PATH) ? base : base + TRACES_PATH;
+    for (Signal signal : Signal.values()) {
+      if (base.endsWith(signal.httpPath())) {
+        return base.substring(0, base.length() - signal.httpPath().length());
+      }
+    }
+    return base;
+  }
+
+  /** The URL batches of {@code signal} are posted to. */
+  String url(Signal signal) {
+    return baseUrl() + signal.httpPath();
   }
 
   Map<String, String> headers() {

@@ -82,16 +82,15 @@ public final class PolicySink implements SpanSink {
     }
     byte[] bytes = encoders.get().encode(applied);
     SpanBatch rewritten =
-        new SpanBatch()
-            .wrap(
-                batch.peer(),
-                batch.identity(),
-                batch.sessionId(),
-                batch.sequence(),
-                applied.size(),
-                bytes,
-                0,
-                bytes.length);
+        SpanBatch.of(
+            batch.peer(),
+            batch.identity(),
+            batch.sessionId(),
+            batch.sequence(),
+            applied.size(),
+            bytes,
+            0,
+            bytes.length);
     return delegate.accept(rewritten);
   }
 

@@ -23,7 +23,7 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
  *
  * <p>The batch and its payload bytes are valid only until the returned result completes.
  */
-public interface SpanSink {
+public interface SpanSink extends BatchSink {
 
   /**
    * Accepts one batch. Must not block and must not throw; report problems by failing the result.
@@ -32,20 +32,4 @@ public interface SpanSink {
    * @return a result that succeeds once the sink owns the batch, or fails if it cannot take it
    */
   CompletableResultCode accept(SpanBatch batch);
-
-  /**
-   * Completes when everything accepted so far has been processed. The default succeeds at once.
-   *
-   * @return the flush result
-   */
-  default CompletableResultCode flush() {
-    return CompletableResultCode.ofSuccess();
-  }
-
-  /**
-   * Releases the sink's resources after pending work finished or gave up. Safe to call twice.
-   *
-   * @return a result that completes when the sink has shut down
-   */
-  CompletableResultCode shutdown();
 }

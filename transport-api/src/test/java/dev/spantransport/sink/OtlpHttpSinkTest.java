@@ -7,8 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -106,6 +114,70 @@ class OtlpHttpSinkTest {
     assertEquals("vsock", resource.get("spantransport.peer.transport").getStringValue());
     assertFalse(resource.containsKey("spantransport.peer.socket_path"), "payload claim removed");
     assertEquals("checkout", resource.get("service.name").getStringValue());
+  }
+
+  @Test
+  void postsLogAndMetricBatchesToV1LogsAndV1MetricsWithTheGuestIdentityOnEveryResource()
+      throws Exception {
+    sink =
+        builder()
+            .setEndpoint("http://127.0.0.1:" + server.getAddress().getPort() + "/v1/traces")
+            .build();
+    ExportLogsServiceRequest logs =
+        ExportLogsServiceRequest.newBuilder()
+            .addResourceLogs(
+                ResourceLogs.newBuilder()
+                    .setResource(Payloads.spoofingRequest(1).getResourceSpans(0).getResource())
+                    .addScopeLogs(
+                        ScopeLogs.newBuilder()
+                            .addLogRecords(LogRecord.newBuilder().setTimeUnixNano(1))))
+            .build();
+    byte[] logBytes = logs.toByteArray();
+    assertTrue(
+        sink.accept(
+                LogBatch.of(
+                    Payloads.PEER, Payloads.IDENTITY, "", 1, 1, logBytes, 0, logBytes.length))
+            .join(10, TimeUnit.SECONDS)
+            .isSuccess());
+    Received r = received.poll(10, TimeUnit.SECONDS);
+    assertEquals("/v1/logs", r.path());
+    Resource resource =
+        ExportLogsServiceRequest.parseFrom(r.body()).getResourceLogs(0).getResource();
+    Map<String, AnyValue> attributes = new java.util.HashMap<>();
+    resource.getAttributesList().forEach(kv -> attributes.put(kv.getKey(), kv.getValue()));
+    assertEquals(42, attributes.get("spantransport.peer.cid").getIntValue(), "real CID, not 666");
+    assertFalse(attributes.containsKey("spantransport.peer.socket_path"), "payload claim removed");
+    assertEquals("checkout", attributes.get("service.name").getStringValue());
+
+    ExportMetricsServiceRequest metrics =
+        ExportMetricsServiceRequest.newBuilder()
+            .addResourceMetrics(
+                ResourceMetrics.newBuilder().addScopeMetrics(ScopeMetrics.newBuilder()))
+            .build();
+    byte[] metricBytes = metrics.toByteArray();
+    assertTrue(
+        sink.accept(
+                MetricBatch.of(
+                    Payloads.PEER, Payloads.IDENTITY, "", 2, 0, metricBytes, 0, metricBytes.length))
+            .join(10, TimeUnit.SECONDS)
+            .isSuccess());
+    Received m = received.poll(10, TimeUnit.SECONDS);
+    assertEquals("/v1/metrics", m.path());
+    Resource added =
+        ExportMetricsServiceRequest.parseFrom(m.body()).getResourceMetrics(0).getResource();
+    assertEquals(Payloads.IDENTITY.size(), added.getAttributesCount(), "identity resource added");
+  }
+
+  @Test
+  void refusesALogBatchThatIsNotALogsRequestForGood() throws Exception {
+    sink = builder().build();
+    // resource_logs { scope_logs { log_records { trace_id: 1 byte } } }
+    byte[] bad = {0x0a, 0x07, 0x12, 0x05, 0x12, 0x03, 0x4a, 0x01, 0x00};
+    CompletableResultCode result =
+        sink.accept(LogBatch.of(Payloads.PEER, Payloads.IDENTITY, "", 1, 1, bad, 0, bad.length));
+    assertTrue(result.join(10, TimeUnit.SECONDS).isDone());
+    assertTrue(result.getFailureThrowable() instanceof BatchRejectedException);
+    assertTrue(received.isEmpty());
   }
 
   @Test

@@ -63,7 +63,7 @@ final class Payloads {
     // Put the payload at an offset to check that sinks honour the view.
     byte[] buffer = new byte[payload.length + 7];
     System.arraycopy(payload, 0, buffer, 5, payload.length);
-    return new SpanBatch().wrap(PEER, IDENTITY, "00ff", 1, spans, buffer, 5, payload.length);
+    return SpanBatch.of(PEER, IDENTITY, "00ff", 1, spans, buffer, 5, payload.length);
   }
 
   /** Returns the resource attributes of a request's first ResourceSpans as key to value. */

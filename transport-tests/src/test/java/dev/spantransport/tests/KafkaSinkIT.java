@@ -516,16 +516,15 @@ class KafkaSinkIT {
       while (true) {
         CompletableResultCode r =
             sink.accept(
-                new SpanBatch()
-                    .wrap(
-                        peer,
-                        peer.attributes(),
-                        session,
-                        ++warmed,
-                        spansPerBatch,
-                        payload,
-                        0,
-                        payload.length));
+                SpanBatch.of(
+                    peer,
+                    peer.attributes(),
+                    session,
+                    ++warmed,
+                    spansPerBatch,
+                    payload,
+                    0,
+                    payload.length));
         if (r.join(30, TimeUnit.SECONDS).isSuccess()) {
           break;
         }
@@ -540,16 +539,15 @@ class KafkaSinkIT {
         window.acquire();
         CompletableResultCode r =
             sink.accept(
-                new SpanBatch()
-                    .wrap(
-                        peer,
-                        peer.attributes(),
-                        session,
-                        warmed + i,
-                        spansPerBatch,
-                        payload,
-                        0,
-                        payload.length));
+                SpanBatch.of(
+                    peer,
+                    peer.attributes(),
+                    session,
+                    warmed + i,
+                    spansPerBatch,
+                    payload,
+                    0,
+                    payload.length));
         r.whenComplete(
             () -> {
               (r.isSuccess() ? ok : failed).incrementAndGet();
@@ -584,16 +582,15 @@ class KafkaSinkIT {
         for (int attempt = 0; attempt < 300; attempt++) {
           tooLarge =
               small.accept(
-                  new SpanBatch()
-                      .wrap(
-                          peer,
-                          peer.attributes(),
-                          session,
-                          1,
-                          spansPerBatch,
-                          payload,
-                          0,
-                          payload.length));
+                  SpanBatch.of(
+                      peer,
+                      peer.attributes(),
+                      session,
+                      1,
+                      spansPerBatch,
+                      payload,
+                      0,
+                      payload.length));
           tooLarge.join(30, TimeUnit.SECONDS);
           if (tooLarge.getFailureThrowable() != null) {
             break; // otherwise: metadata not known yet, a retryable failure

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.spantransport.sink.LogRecordExporterSink;
 import dev.spantransport.sink.SpanExporterSink;
 import dev.spantransport.spi.Endpoint;
 import dev.spantransport.spi.HybridVsockEndpoint;
@@ -13,7 +14,10 @@ import dev.spantransport.spi.TcpEndpoint;
 import dev.spantransport.spi.UnixEndpoint;
 import dev.spantransport.vsock.host.SpanReceiver;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.logs.Severity;
+import io.opentelemetry.sdk.logs.data.LogRecordData;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.exporter.InMemoryLogRecordExporter;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.io.IOException;
@@ -30,12 +34,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The OpenTelemetry JavaScript SDK from npm ({@code @opentelemetry/sdk-trace-base} with {@code
- * exporter-trace-otlp-proto} and {@code exporter-trace-otlp-http} for JSON), run by Node, as a
- * guest of a {@link SpanReceiver}'s OTLP/HTTP ingress over TCP, a Unix socket and a hybrid-vsock
- * Unix socket. The script is {@code src/test/node/send-traces.mjs}; {@code scripts/setup.sh}
- * installs its packages from the checked-in {@code package-lock.json}. Each test checks every span
- * by name, every parent link, and the socket's identity on every span's resource, with the identity
- * the payload claims replaced.
+ * exporter-trace-otlp-proto} and {@code exporter-trace-otlp-http} for JSON; {@code sdk-logs} with
+ * {@code exporter-logs-otlp-proto} for log records, {@code send-logs.mjs}), run by Node, as a guest
+ * of a {@link SpanReceiver}'s OTLP/HTTP ingress over TCP, a Unix socket and a hybrid-vsock Unix
+ * socket. The script is {@code src/test/node/send-traces.mjs}; {@code scripts/setup.sh} installs
+ * its packages from the checked-in {@code package-lock.json}. Each test checks every span by name,
+ * every parent link, and the socket's identity on every span's resource, with the identity the
+ * payload claims replaced.
  *
  * <p>Unix sockets are dialled through the exporters' {@code httpAgentOptions}: Node's {@code
  * http.Agent} takes a {@code socketPath} option and connects there, whatever host the URL names.
@@ -60,6 +65,7 @@ class NodeSdkInteropIT {
 
   private SpanReceiver receiver;
   private final InMemorySpanExporter exported = InMemorySpanExporter.create();
+  private final InMemoryLogRecordExporter logs = InMemoryLogRecordExporter.create();
 
   @AfterEach
   void stop() {
@@ -73,6 +79,7 @@ class NodeSdkInteropIT {
         SpanReceiver.builder()
             .addEndpoint(endpoint)
             .addSink(SpanExporterSink.create(exported))
+            .addLogSink(LogRecordExporterSink.create(logs))
             .build();
     assertTrue(receiver.start().join(10, TimeUnit.SECONDS).isSuccess(), "receiver started");
   }
@@ -118,6 +125,59 @@ class NodeSdkInteropIT {
     checkUnixIdentity(checkTraces("json"), "hvsock", dir.resolve("fc.vsock"), pid);
   }
 
+  @Test
+  void protobufLogsOverTcpArriveWithTheirTraceIdsAndTheSocketsIdentity() throws Exception {
+    int port = Peers.freePort();
+    start(new TcpEndpoint("127.0.0.1", port));
+    runNode("send-logs.mjs", "logs", "http://127.0.0.1:" + port + "/v1/logs", null);
+    for (LogRecordData log : checkLogs()) {
+      Resource resource = log.getResource();
+      assertEquals("tcp", resource.getAttribute(TRANSPORT));
+      assertEquals("127.0.0.1", resource.getAttribute(ADDRESS), "the payload's claim replaced");
+    }
+  }
+
+  @Test
+  void protobufLogsOverTheHybridVsockUnixSocketArriveWithTheSocketsIdentity() throws Exception {
+    HybridVsockEndpoint endpoint = new HybridVsockEndpoint(dir.resolve("fc.vsock"), 10240);
+    start(endpoint);
+    long pid =
+        runNode("send-logs.mjs", "logs", "http://localhost/v1/logs", endpoint.unixSocketPath());
+    List<LogRecordData> records = checkLogs();
+    for (LogRecordData log : records) {
+      Resource resource = log.getResource();
+      assertEquals("hvsock", resource.getAttribute(TRANSPORT));
+      assertNull(resource.getAttribute(ADDRESS), "the payload's claimed address is stripped");
+      assertTrue(
+          resource.getAttribute(SOCKET_PATH).startsWith(dir.resolve("fc.vsock").toString()),
+          resource.getAttribute(SOCKET_PATH));
+      if (resource.getAttribute(PID) != null) {
+        assertEquals(pid, resource.getAttribute(PID), "the Node process is the peer");
+      }
+    }
+  }
+
+  /** Checks the exact log record set: every body, severity and trace context. */
+  private List<LogRecordData> checkLogs() {
+    List<LogRecordData> records = logs.getFinishedLogRecordItems();
+    assertEquals(TRACES, records.size(), "log records received");
+    Map<String, LogRecordData> byBody = new HashMap<>();
+    for (LogRecordData log : records) {
+      assertNull(byBody.put(log.getBodyValue().asString(), log), "one record " + log);
+      assertEquals("node-guest", log.getResource().getAttribute(SERVICE));
+    }
+    for (int i = 0; i < TRACES; i++) {
+      LogRecordData log = byBody.get("log-" + i);
+      assertNotNull(log, "log record " + i);
+      String hex = String.format("%02x", i);
+      assertEquals("5b8efff798038103d269b633813fc6" + hex, log.getSpanContext().getTraceId());
+      assertEquals("eee19b7ec3c1b1" + hex, log.getSpanContext().getSpanId());
+      assertEquals(Severity.WARN, log.getSeverity());
+      assertEquals((long) i, log.getAttributes().get(AttributeKey.longKey("iteration")));
+    }
+    return records;
+  }
+
   private static void checkUnixIdentity(
       List<SpanData> spans, String transport, Path socketPath, long pid) {
     for (SpanData span : spans) {
@@ -160,8 +220,13 @@ class NodeSdkInteropIT {
     return spans;
   }
 
-  /** Runs the Node script to completion; returns its pid. */
+  /** Runs send-traces.mjs to completion; returns its pid. */
   private long runNode(String format, String url, Path socket) throws Exception {
+    return runNode("send-traces.mjs", format, url, socket);
+  }
+
+  /** Runs a Node script to completion; returns its pid. */
+  private long runNode(String script, String format, String url, Path socket) throws Exception {
     Path modules = NODE_PROJECT.resolve("node_modules");
     if (!Files.isDirectory(modules)) {
       fail(
@@ -169,8 +234,13 @@ class NodeSdkInteropIT {
               + modules.toAbsolutePath()
               + ": run scripts/setup.sh (npm ci in transport-tests/src/test/node; needs Node.js 20+)");
     }
-    List<String> command = new ArrayList<>(List.of(node(), "send-traces.mjs"));
-    command.addAll(List.of("--url", url, "--format", format, "--traces", Integer.toString(TRACES)));
+    List<String> command = new ArrayList<>(List.of(node(), script));
+    if (script.equals("send-logs.mjs")) {
+      command.addAll(List.of("--url", url, "--logs", Integer.toString(TRACES)));
+    } else {
+      command.addAll(
+          List.of("--url", url, "--format", format, "--traces", Integer.toString(TRACES)));
+    }
     if (socket != null) {
       command.addAll(List.of("--socket", socket.toString()));
     }

@@ -89,8 +89,7 @@ final class Requests {
   }
 
   static SpanBatch batch(byte[] payload, long sequence, int spans) {
-    return new SpanBatch()
-        .wrap(PEER, IDENTITY, SESSION, sequence, spans, payload, 0, payload.length);
+    return SpanBatch.of(PEER, IDENTITY, SESSION, sequence, spans, payload, 0, payload.length);
   }
 
   static SpanBatch batch(ExportTraceServiceRequest request, long sequence) {

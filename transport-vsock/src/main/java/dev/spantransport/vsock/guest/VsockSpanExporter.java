@@ -1,8 +1,10 @@
 package dev.spantransport.vsock.guest;
 
+import dev.spantransport.spi.Signal;
 import dev.spantransport.vsock.guest.internal.Backoff;
 import dev.spantransport.vsock.guest.internal.BatchEncoder;
 import dev.spantransport.vsock.guest.internal.BatchFramer;
+import dev.spantransport.vsock.guest.internal.Channel;
 import dev.spantransport.vsock.guest.internal.ChannelOpener;
 import dev.spantransport.vsock.guest.internal.ExporterMetrics;
 import dev.spantransport.vsock.guest.internal.InflightWindow;
@@ -46,26 +48,52 @@ public final class VsockSpanExporter implements SpanExporter {
   private final ExporterMetrics metrics;
   private final Sender sender; // null when disabled
   private final BatchFramer framer; // null when disabled
+  private final Channel channel; // null when disabled
   private final AtomicBoolean shutdown = new AtomicBoolean();
 
   VsockSpanExporter(VsockSpanExporterBuilder config, ChannelOpener opener) {
     this.config = config;
-    this.window =
-        new InflightWindow(
-            config.maxInflightBatches, config.maxInflightBytes, config.fullBufferPolicy);
-    this.metrics = new ExporterMetrics(config.meterProviderSource(), window::spans, window::bytes);
-    window.setMetrics(metrics);
-    window.setMaxRefusals(config.maxRefusals);
     if (!config.enabled) {
+      this.window =
+          new InflightWindow(
+              config.maxInflightBatches, config.maxInflightBytes, config.fullBufferPolicy);
+      this.metrics =
+          new ExporterMetrics(config.meterProviderSource(), window::spans, window::bytes);
+      window.setMetrics(metrics);
       this.sender = null;
       this.framer = null;
+      this.channel = null;
       metrics.setStateSource(() -> ExporterState.DISABLED);
       logger.log(
           Level.INFO,
           "span-transport exporter is disabled: no socket is opened and every span is dropped");
       return;
     }
-    this.sender =
+    this.channel =
+        Channel.acquire(config.channelKey(), Signal.TRACES, () -> openChannel(config, opener));
+    this.window = channel.window();
+    this.metrics = channel.metrics();
+    this.sender = channel.sender();
+    BatchEncoder encoder = config.encoderFactory.get();
+    if (!config.attributePolicy.isAllowAll()) {
+      encoder = new PolicyBatchEncoder(encoder, config.attributePolicy);
+    }
+    this.framer = new BatchFramer(encoder, window, sender, metrics);
+  }
+
+  /**
+   * Opens the connection, session and window that the exporters of all signals to one endpoint
+   * share (the first exporter's settings apply) and starts its sender thread.
+   */
+  static Channel openChannel(VsockSpanExporterBuilder config, ChannelOpener opener) {
+    InflightWindow window =
+        new InflightWindow(
+            config.maxInflightBatches, config.maxInflightBytes, config.fullBufferPolicy);
+    ExporterMetrics metrics =
+        new ExporterMetrics(config.meterProviderSource(), window::spans, window::bytes);
+    window.setMetrics(metrics);
+    window.setMaxRefusals(config.maxRefusals);
+    Sender sender =
         new Sender(
             config.endpoint.toString(),
             opener,
@@ -80,13 +108,16 @@ public final class VsockSpanExporter implements SpanExporter {
                 config.reconnectJitter,
                 System.nanoTime()),
             agentName());
-    BatchEncoder encoder = config.encoderFactory.get();
-    if (!config.attributePolicy.isAllowAll()) {
-      encoder = new PolicyBatchEncoder(encoder, config.attributePolicy);
-    }
-    this.framer = new BatchFramer(encoder, window, sender, metrics);
     metrics.setStateSource(sender::state);
     sender.start();
+    return new Channel(
+        config.channelKey(),
+        config.endpoint.toString(),
+        window,
+        metrics,
+        sender,
+        config.timeout.toNanos(),
+        config.connectTimeout.toNanos());
   }
 
   /**
@@ -181,9 +212,7 @@ public final class VsockSpanExporter implements SpanExporter {
     if (sender == null) {
       return CompletableResultCode.ofSuccess();
     }
-    CompletableResultCode result = window.flush(config.timeout.toNanos(), TimeUnit.NANOSECONDS);
-    sender.wakeup();
-    return result;
+    return channel.flush();
   }
 
   /**
@@ -203,58 +232,18 @@ public final class VsockSpanExporter implements SpanExporter {
     if (sender == null) {
       return CompletableResultCode.ofSuccess();
     }
-    sender.markShutDown();
-    CompletableResultCode result = new CompletableResultCode();
-    Thread closer =
-        new Thread(
-            () -> {
-              if (stopAndDrop()) {
-                result.succeed();
-              } else {
-                result.fail();
-              }
-            },
-            sender.thread().getName() + "-shutdown");
-    closer.setDaemon(true);
-    closer.start();
-    return result;
-  }
-
-  /** Flushes with a deadline, stops the sender and drops what is left; true if all went well. */
-  private boolean stopAndDrop() {
-    long timeoutNanos = config.timeout.toNanos();
-    CompletableResultCode flushed = window.flush(timeoutNanos, TimeUnit.NANOSECONDS);
-    sender.wakeup();
-    // the sender fails the flush at its deadline; the extra second covers a dead sender thread
-    flushed.join(timeoutNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
-    boolean stopped;
-    try {
-      stopped =
-          sender.stop(
-              config.connectTimeout.toNanos() + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      stopped = false;
-    }
-    long lost = window.dropAll();
-    if (lost > 0) {
-      logger.log(
-          Level.WARNING,
-          "span-transport exporter shut down with "
-              + lost
-              + " spans not acknowledged by the host at "
-              + config.endpoint
-              + "; they are dropped");
-    }
-    if (!stopped) {
-      logger.log(Level.WARNING, "span-transport sender thread did not stop in time");
-    }
-    return flushed.isSuccess() && stopped;
+    // The last exporter of the shared channel stops it; the others only flush.
+    return channel.release(Signal.TRACES, "items");
   }
 
   /** Returns the exporter's counters; for tests. */
   ExporterMetrics metrics() {
     return metrics;
+  }
+
+  /** Returns the channel, null when disabled; for tests. */
+  Channel channel() {
+    return channel;
   }
 
   /** Returns the sender; for tests. */
@@ -267,7 +256,7 @@ public final class VsockSpanExporter implements SpanExporter {
     return "VsockSpanExporter" + config.toString(false);
   }
 
-  private static String agentName() {
+  static String agentName() {
     String version = VsockSpanExporter.class.getPackage().getImplementationVersion();
     return "span-transport-java/" + (version == null ? "dev" : version);
   }

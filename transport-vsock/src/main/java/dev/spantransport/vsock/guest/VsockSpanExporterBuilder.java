@@ -324,6 +324,30 @@ public final class VsockSpanExporterBuilder {
     return this;
   }
 
+  /**
+   * Returns the test seam's opener, or one that connects through the endpoint's {@code
+   * SpanTransport}.
+   *
+   * @throws IllegalArgumentException if no transport supports the endpoint
+   */
+  ChannelOpener opener() {
+    if (channelOpener != null) {
+      return channelOpener;
+    }
+    Endpoint target = endpoint;
+    SpanTransport transport = SpanTransports.forEndpoint(target);
+    return connectTimeout -> transport.connect(target, connectTimeout);
+  }
+
+  /**
+   * Returns what makes exporters share a channel: the endpoint, and the test seam's opener if one
+   * is set (exporters with different fake hosts never share).
+   */
+  String channelKey() {
+    return endpoint
+        + (channelOpener == null ? "" : "#opener@" + System.identityHashCode(channelOpener));
+  }
+
   /** Test seam: opens connections instead of the endpoint's {@code SpanTransport}. */
   VsockSpanExporterBuilder setChannelOpener(ChannelOpener channelOpener) {
     this.channelOpener = requireNonNull(channelOpener, "channelOpener");
@@ -356,12 +380,7 @@ public final class VsockSpanExporterBuilder {
     if (!enabled) {
       return new VsockSpanExporter(new VsockSpanExporterBuilder(this), null);
     }
-    ChannelOpener opener = channelOpener;
-    if (opener == null) {
-      Endpoint target = endpoint;
-      SpanTransport transport = SpanTransports.forEndpoint(target);
-      opener = connectTimeout -> transport.connect(target, connectTimeout);
-    }
+    ChannelOpener opener = opener();
     VsockSpanExporter exporter = new VsockSpanExporter(new VsockSpanExporterBuilder(this), opener);
     return requireHost ? exporter.requireHost() : exporter;
   }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Lets SDK autoconfiguration (and the OpenTelemetry Java agent) build a {@link VsockSpanExporter}
@@ -82,8 +83,27 @@ public final class VsockSpanExporterProvider
   /** Builds the exporter from {@code otel.exporter.vsock.*} properties. */
   @Override
   public SpanExporter createExporter(ConfigProperties config) {
-    VsockSpanExporterBuilder builder =
-        VsockSpanExporter.builder().setMeterProvider(meterProvider::get);
+    VsockSpanExporterBuilder builder = configure(config, meterProvider::get);
+    try {
+      return builder.build();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigurationException(
+          "Invalid otel.exporter.vsock.* configuration: " + e.getMessage(), e);
+    } catch (IllegalStateException e) {
+      throw new ConfigurationException(
+          e.getMessage() + "; unset " + PREFIX + "require.host to start without one", e);
+    }
+  }
+
+  /**
+   * Reads every {@code otel.exporter.vsock.*} property into a span exporter builder; the logs and
+   * metrics providers read their shared connection's settings through it too.
+   *
+   * @throws ConfigurationException naming a property that cannot be used
+   */
+  static VsockSpanExporterBuilder configure(
+      ConfigProperties config, Supplier<MeterProvider> meterProvider) {
+    VsockSpanExporterBuilder builder = VsockSpanExporter.builder().setMeterProvider(meterProvider);
     String endpoint = config.getString(PREFIX + "endpoint");
     if (endpoint != null) {
       apply("endpoint", endpoint, builder::setEndpoint);
@@ -124,15 +144,7 @@ public final class VsockSpanExporterProvider
     if (enabled != null) {
       builder.setEnabled(enabled);
     }
-    try {
-      return builder.build();
-    } catch (IllegalArgumentException e) {
-      throw new ConfigurationException(
-          "Invalid otel.exporter.vsock.* configuration: " + e.getMessage(), e);
-    } catch (IllegalStateException e) {
-      throw new ConfigurationException(
-          e.getMessage() + "; unset " + PREFIX + "require.host to start without one", e);
-    }
+    return builder;
   }
 
   /** Reads {@code otel.exporter.vsock.policy.*}; no such property gives allow-all. */

@@ -1,5 +1,7 @@
 package dev.spantransport.vsock.host;
 
+import dev.spantransport.sink.LogSink;
+import dev.spantransport.sink.MetricSink;
 import dev.spantransport.sink.SpanSink;
 import dev.spantransport.spi.Endpoint;
 import dev.spantransport.spi.SpanTransport;
@@ -20,11 +22,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -219,16 +224,37 @@ public final class SpanReceiver implements Closeable {
                 }
               }
               List<CompletableResultCode> sinksDone = new ArrayList<>();
+              // A sink of several signals (a passthrough) is shut down once.
+              Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
               for (SpanSink sink : config.sinks()) {
-                try {
-                  sinksDone.add(sink.shutdown());
-                } catch (RuntimeException e) {
-                  logger.log(Level.WARNING, "sink " + sink + " failed to shut down", e);
+                if (seen.add(sink)) {
+                  sinksDone.add(shutdownSink(sink, sink::shutdown));
+                }
+              }
+              for (LogSink sink : config.logSinks()) {
+                if (seen.add(sink)) {
+                  sinksDone.add(shutdownSink(sink, sink::shutdown));
+                }
+              }
+              for (MetricSink sink : config.metricSinks()) {
+                if (seen.add(sink)) {
+                  sinksDone.add(shutdownSink(sink, sink::shutdown));
                 }
               }
               CompletableResultCode.ofAll(sinksDone).whenComplete(result::succeed);
             });
     return result;
+  }
+
+  private CompletableResultCode shutdownSink(
+      Object sink, Supplier<CompletableResultCode> shutdown) {
+    try {
+      CompletableResultCode done = shutdown.get();
+      return done == null ? CompletableResultCode.ofFailure() : done;
+    } catch (RuntimeException e) {
+      logger.log(Level.WARNING, "sink " + sink + " failed to shut down", e);
+      return CompletableResultCode.ofFailure();
+    }
   }
 
   /** Shuts down and waits up to the shutdown timeout plus 5 seconds. */

@@ -1,5 +1,7 @@
 package dev.spantransport.vsock.host;
 
+import dev.spantransport.sink.LogSink;
+import dev.spantransport.sink.MetricSink;
 import dev.spantransport.sink.SpanExporterSink;
 import dev.spantransport.sink.SpanSink;
 import dev.spantransport.spi.Endpoint;
@@ -53,6 +55,8 @@ public final class SpanReceiverBuilder {
 
   private final List<Endpoint> endpoints = new ArrayList<>();
   private final List<SpanSink> sinks = new ArrayList<>();
+  private final List<LogSink> logSinks = new ArrayList<>();
+  private final List<MetricSink> metricSinks = new ArrayList<>();
   private SpanSink exporterSink;
   private int maxFrameLength = DEFAULT_MAX_FRAME_LENGTH;
   private int maxSpansPerFrame = DEFAULT_MAX_SPANS_PER_FRAME;
@@ -111,6 +115,33 @@ public final class SpanReceiverBuilder {
    */
   public SpanReceiverBuilder addSink(SpanSink sink) {
     sinks.add(Objects.requireNonNull(sink, "sink"));
+    return this;
+  }
+
+  /**
+   * Adds a sink for log records. Every log batch goes to every log sink and is acknowledged once
+   * all of them accepted it, exactly as spans are. A receiver with at least one log sink offers the
+   * logs capability to span-transport guests and serves {@code POST /v1/logs} over OTLP/HTTP;
+   * without one, guests keep their logs to themselves (they drop and count them) and {@code
+   * /v1/logs} answers 404.
+   *
+   * @param sink the sink; shut down with the receiver (once, if it is a sink of other signals too)
+   * @return this builder
+   */
+  public SpanReceiverBuilder addLogSink(LogSink sink) {
+    logSinks.add(Objects.requireNonNull(sink, "sink"));
+    return this;
+  }
+
+  /**
+   * Adds a sink for metrics, with the same rules as {@link #addLogSink} (capability offered to
+   * guests, {@code POST /v1/metrics} served, 404 without one).
+   *
+   * @param sink the sink; shut down with the receiver (once, if it is a sink of other signals too)
+   * @return this builder
+   */
+  public SpanReceiverBuilder addMetricSink(MetricSink sink) {
+    metricSinks.add(Objects.requireNonNull(sink, "sink"));
     return this;
   }
 
@@ -459,7 +490,9 @@ public final class SpanReceiverBuilder {
             Collections.unmodifiableSet(EnumSet.copyOf(nonEmpty(socketFilePermissions))),
             meterProvider,
             shutdownTimeout,
-            spanLimits));
+            spanLimits,
+            List.copyOf(logSinks),
+            List.copyOf(metricSinks)));
   }
 
   private static Set<PosixFilePermission> nonEmpty(Set<PosixFilePermission> permissions) {
@@ -471,6 +504,8 @@ public final class SpanReceiverBuilder {
     return new StringJoiner(", ", "{", "}")
         .add("endpoints=" + c.endpoints())
         .add("sinks=" + c.sinks())
+        .add("logSinks=" + c.logSinks())
+        .add("metricSinks=" + c.metricSinks())
         .add("maxFrameLength=" + c.maxFrameLength())
         .add("maxSpansPerFrame=" + c.maxSpansPerFrame())
         .add("window=" + c.window())
@@ -494,7 +529,15 @@ public final class SpanReceiverBuilder {
 
   @Override
   public String toString() {
-    return "SpanReceiverBuilder{endpoints=" + endpoints + ", sinks=" + sinks.size() + "}";
+    return "SpanReceiverBuilder{endpoints="
+        + endpoints
+        + ", sinks="
+        + sinks.size()
+        + ", logSinks="
+        + logSinks.size()
+        + ", metricSinks="
+        + metricSinks.size()
+        + "}";
   }
 
   private static Duration positive(Duration value, String name) {

@@ -484,7 +484,7 @@ class OtlpHttpIngressTest {
               .read();
       assertEquals(404, logs.status());
       assertEquals(
-          "this receiver takes traces only (POST /v1/traces), not /v1/logs", message(logs));
+          "this receiver takes no log records (it has no sink for them): /v1/logs", message(logs));
       Response put =
           client
               .send(

@@ -14,7 +14,14 @@ import java.nio.ByteBuffer;
 final class Batch {
 
   long sequence;
-  int spanCount;
+  int spanCount; // items: spans, log records or metric data points, by frameType
+
+  /** SPANS, LOGS or METRICS. */
+  int frameType = dev.spantransport.wire.FrameType.SPANS;
+
+  /** The metrics of the exporter that made this batch; null: the window's own (spans). */
+  ExporterMetrics owner;
+
   int frameLength;
   byte[] buffer = new byte[0];
   ByteBuffer view = ByteBuffer.wrap(buffer);

@@ -38,7 +38,11 @@ public final class ExporterMetrics {
     /** The exporter shut down before the host acknowledged the batch. */
     SHUTDOWN("shutdown"),
     /** The exporter was built disabled: nothing leaves the guest. */
-    DISABLED("disabled");
+    DISABLED("disabled"),
+    /**
+     * The host did not accept this signal's capability in its hello (an older or span-only host).
+     */
+    NOT_NEGOTIATED("not_negotiated");
 
     final String value;
 
@@ -65,6 +69,8 @@ public final class ExporterMetrics {
   private final LongSupplier inflightBytes;
   private volatile Supplier<ExporterState> state = () -> null;
   private volatile Instruments instruments; // null until the supplier returned a provider
+  private final String item;
+  private final String unit;
 
   /**
    * Creates the metrics; {@code inflightSpans} and {@code inflightBytes} feed the in-flight gauges.
@@ -82,6 +88,29 @@ public final class ExporterMetrics {
     this.meterProvider = meterProvider;
     this.inflightSpans = inflightSpans;
     this.inflightBytes = inflightBytes;
+    this.item = "spans";
+    this.unit = "{span}";
+  }
+
+  /**
+   * Creates the item counters of another signal sharing a span exporter's connection: {@code
+   * spantransport.exporter.<item>.exported}, {@code .acked}, {@code .resent}, {@code .dropped}. The
+   * connection's own instruments (bytes, reconnects, in-flight, state) stay with the channel's span
+   * metrics.
+   *
+   * @param item e.g. {@code log_records}
+   * @param unit e.g. {@code {log_record}}
+   */
+  public ExporterMetrics(Supplier<MeterProvider> meterProvider, String item, String unit) {
+    for (DropReason r : DropReason.values()) {
+      dropped[r.ordinal()] = new AtomicLong();
+      dropAttributes[r.ordinal()] = Attributes.of(REASON, r.value);
+    }
+    this.meterProvider = meterProvider;
+    this.inflightSpans = null;
+    this.inflightBytes = null;
+    this.item = item;
+    this.unit = unit;
   }
 
   /**
@@ -110,7 +139,8 @@ public final class ExporterMetrics {
     synchronized (this) {
       if (instruments == null) {
         instruments =
-            new Instruments(provider.get(SCOPE), inflightSpans, inflightBytes, () -> state.get());
+            new Instruments(
+                provider.get(SCOPE), item, unit, inflightSpans, inflightBytes, () -> state.get());
       }
       return instruments;
     }
@@ -129,6 +159,8 @@ public final class ExporterMetrics {
 
     Instruments(
         Meter meter,
+        String item,
+        String unit,
         LongSupplier inflightSpans,
         LongSupplier inflightBytes,
         Supplier<ExporterState> state) {
@@ -138,28 +170,34 @@ public final class ExporterMetrics {
       }
       exportedCounter =
           meter
-              .counterBuilder("spantransport.exporter.spans.exported")
-              .setDescription("Spans handed to the exporter and accepted into the in-flight window")
-              .setUnit("{span}")
+              .counterBuilder("spantransport.exporter." + item + ".exported")
+              .setDescription(
+                  "Items (" + item + ") handed to the exporter and accepted into the window")
+              .setUnit(unit)
               .build();
       ackedCounter =
           meter
-              .counterBuilder("spantransport.exporter.spans.acked")
-              .setDescription("Spans the host acknowledged")
-              .setUnit("{span}")
+              .counterBuilder("spantransport.exporter." + item + ".acked")
+              .setDescription("Items (" + item + ") the host acknowledged")
+              .setUnit(unit)
               .build();
       resentCounter =
           meter
-              .counterBuilder("spantransport.exporter.spans.resent")
-              .setDescription("Spans sent again after a reconnect")
-              .setUnit("{span}")
+              .counterBuilder("spantransport.exporter." + item + ".resent")
+              .setDescription("Items (" + item + ") sent again after a reconnect")
+              .setUnit(unit)
               .build();
       droppedCounter =
           meter
-              .counterBuilder("spantransport.exporter.spans.dropped")
-              .setDescription("Spans dropped, by reason")
-              .setUnit("{span}")
+              .counterBuilder("spantransport.exporter." + item + ".dropped")
+              .setDescription("Items (" + item + ") dropped, by reason")
+              .setUnit(unit)
               .build();
+      if (inflightSpans == null) {
+        bytesCounter = null;
+        reconnectsCounter = null;
+        return; // the connection's instruments belong to the channel's span metrics
+      }
       bytesCounter =
           meter
               .counterBuilder("spantransport.exporter.bytes.sent")

@@ -1,12 +1,17 @@
 package dev.spantransport.vsock.guest.internal;
 
+import dev.spantransport.text.RateLimitedLogger;
 import dev.spantransport.vsock.guest.FullBufferPolicy;
 import dev.spantransport.vsock.guest.internal.ExporterMetrics.DropReason;
+import dev.spantransport.wire.Capabilities;
+import dev.spantransport.wire.FrameType;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The bounded set of batches handed to the exporter and not yet acknowledged, in sequence order. At
@@ -20,6 +25,9 @@ import java.util.concurrent.TimeUnit;
  * at any time.
  */
 public final class InflightWindow {
+
+  private static final RateLimitedLogger notNegotiated =
+      new RateLimitedLogger(Logger.getLogger(InflightWindow.class.getName()), 5, 60_000);
 
   private final int maxBatches;
   private final long maxBytes;
@@ -87,9 +95,13 @@ public final class InflightWindow {
     Batch batch = ring[(head + i) % ring.length];
     if (++batch.refusals > maxRefusals && !batch.writing) {
       removeAt(i);
-      metrics.dropped(DropReason.REFUSAL_LIMIT, batch.spanCount);
+      m(batch).dropped(DropReason.REFUSAL_LIMIT, batch.spanCount);
       completeFlushes();
     }
+  }
+
+  private ExporterMetrics m(Batch batch) {
+    return batch.owner != null ? batch.owner : metrics;
   }
 
   /** Returns the largest frame the window can hold. */
@@ -106,6 +118,16 @@ public final class InflightWindow {
    * #publish} or {@link #abandon}.
    */
   synchronized Batch reserve(int frameLength, int spanCount) {
+    return reserve(frameLength, spanCount, null, FrameType.SPANS);
+  }
+
+  /**
+   * Reserves a slot as {@link #reserve(int, int)} does for a batch frame of {@code frameType}
+   * holding {@code count} items, counted in {@code owner} (null: this window's span metrics).
+   */
+  synchronized Batch reserve(int frameLength, int count, ExporterMetrics owner, int frameType) {
+    int spanCount = count;
+    ExporterMetrics metrics = owner != null ? owner : this.metrics;
     if (closed) {
       // an export that passed the exporter's shutdown check just before dropAll(): nobody would
       // ever send or drop this batch, so it is dropped now
@@ -124,7 +146,7 @@ public final class InflightWindow {
           break; // only an unpublished reservation; cannot happen under the encode lock
         }
         removeAt(0);
-        metrics.dropped(DropReason.BUFFER_FULL, oldest.spanCount);
+        m(oldest).dropped(DropReason.BUFFER_FULL, oldest.spanCount);
         completeFlushes();
       }
       if (size == maxBatches || bytesInWindow + frameLength > maxBytes) {
@@ -141,6 +163,8 @@ public final class InflightWindow {
     retainedCapacity += batch.buffer.length;
     batch.sequence = nextSequence++;
     batch.spanCount = spanCount;
+    batch.owner = owner;
+    batch.frameType = frameType;
     batch.frameLength = frameLength;
     batch.ready = false;
     batch.rejected = false;
@@ -193,6 +217,16 @@ public final class InflightWindow {
    * maxSpans}, and batches refused more often than allowed, are dropped on the way (counted).
    */
   synchronized Batch nextAfter(long lastSent, int maxPayload, int maxSpans) {
+    return nextAfter(lastSent, maxPayload, maxSpans, ~0L, "");
+  }
+
+  /**
+   * As {@link #nextAfter(long, int, int)}; LOGS and METRICS batches whose capability is not in
+   * {@code capabilities} (the host did not accept it) are dropped on the way too, counted as {@code
+   * not_negotiated} and logged (throttled) naming {@code host}.
+   */
+  synchronized Batch nextAfter(
+      long lastSent, int maxPayload, int maxSpans, long capabilities, String host) {
     while (true) {
       int i = firstAbove(lastSent);
       if (i >= size) {
@@ -205,13 +239,36 @@ public final class InflightWindow {
       if (batch.frameLength - dev.spantransport.wire.FrameDescriptor.HEADER_LENGTH > maxPayload
           || batch.spanCount > maxSpans) {
         removeAt(i);
-        metrics.dropped(DropReason.TOO_LARGE, batch.spanCount);
+        m(batch).dropped(DropReason.TOO_LARGE, batch.spanCount);
+        completeFlushes();
+        continue;
+      }
+      if (batch.frameType != FrameType.SPANS
+          && !Capabilities.allows(capabilities, FrameType.signal(batch.frameType))) {
+        ExporterMetrics owner = m(batch);
+        int items = batch.spanCount;
+        String what = FrameType.signal(batch.frameType).itemName();
+        removeAt(i);
+        owner.dropped(DropReason.NOT_NEGOTIATED, items);
+        notNegotiated.log(
+            Level.WARNING,
+            "span-transport host at "
+                + host
+                + " does not take "
+                + what
+                + " (it did not accept the "
+                + FrameType.name(batch.frameType)
+                + " capability: an older or "
+                + "span-only receiver); dropped "
+                + items
+                + " "
+                + what);
         completeFlushes();
         continue;
       }
       if (batch.refusals > maxRefusals) {
         removeAt(i);
-        metrics.dropped(DropReason.REFUSAL_LIMIT, batch.spanCount);
+        m(batch).dropped(DropReason.REFUSAL_LIMIT, batch.spanCount);
         completeFlushes();
         continue;
       }
@@ -241,9 +298,9 @@ public final class InflightWindow {
     while (size > 0 && ring[head].sequence <= sequence && ring[head].ready) {
       Batch batch = ring[head];
       if (batch.rejected) {
-        metrics.dropped(batch.rejectReason, batch.spanCount);
+        m(batch).dropped(batch.rejectReason, batch.spanCount);
       } else {
-        metrics.acked(batch.spanCount);
+        m(batch).acked(batch.spanCount);
       }
       removeAt(0);
       any = true;
@@ -311,8 +368,9 @@ public final class InflightWindow {
     flushes.clear();
     while (size > 0) {
       Batch batch = ring[head];
+      ExporterMetrics owner = m(batch);
       removeAt(0);
-      metrics.dropped(DropReason.SHUTDOWN, batch.spanCount);
+      owner.dropped(DropReason.SHUTDOWN, batch.spanCount);
     }
     return spans;
   }

@@ -2,6 +2,7 @@ package dev.spantransport.vsock.guest.internal;
 
 import dev.spantransport.text.RateLimitedLogger;
 import dev.spantransport.vsock.guest.ExporterState;
+import dev.spantransport.wire.Capabilities;
 import dev.spantransport.wire.ClientHello;
 import dev.spantransport.wire.ErrorCode;
 import dev.spantransport.wire.ErrorFrame;
@@ -63,6 +64,7 @@ public final class Sender implements Runnable, FrameHandler {
   private volatile int maxPayloadHint = FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH;
   private volatile int maxSpansHint = FrameDescriptor.DEFAULT_MAX_SPANS_PER_FRAME;
   private volatile boolean connected;
+  private volatile long capabilities; // what the last SERVER_HELLO accepted of our offer
   private volatile ExporterState health = ExporterState.CONNECTING;
   private final Object stateMonitor = new Object();
 
@@ -116,7 +118,15 @@ public final class Sender implements Runnable, FrameHandler {
     this.connectTimeoutNanos = connectTimeout.toNanos();
     this.timeoutNanos = timeout.toNanos();
     this.backoff = backoff;
-    this.clientHello = ClientHello.create(SessionId.random(), agentName);
+    // Offers logs and metrics: a channel may carry them (VsockLogRecordExporter,
+    // VsockMetricExporter); LOGS and METRICS frames go only to a host that accepted them.
+    this.clientHello =
+        ClientHello.create(
+            FrameDescriptor.MIN_SUPPORTED_VERSION,
+            FrameDescriptor.MAX_SUPPORTED_VERSION,
+            SessionId.random(),
+            Capabilities.LOGS | Capabilities.METRICS,
+            agentName);
     this.thread = new Thread(this, "span-transport-vsock-exporter-" + THREADS.incrementAndGet());
     this.thread.setDaemon(true);
   }
@@ -134,6 +144,14 @@ public final class Sender implements Runnable, FrameHandler {
   /** Returns this exporter's session id. */
   public SessionId sessionId() {
     return clientHello.sessionId();
+  }
+
+  /**
+   * Returns the capability bits the host accepted in its last SERVER_HELLO ({@code
+   * Capabilities.LOGS}, {@code .METRICS}); 0 before the first one.
+   */
+  public long capabilities() {
+    return capabilities;
   }
 
   /** Returns whether a connection has completed its handshake and is usable now. */
@@ -492,6 +510,7 @@ public final class Sender implements Runnable, FrameHandler {
     maxSpans = hello.maxSpansPerFrame();
     maxPayloadHint = maxPayload;
     maxSpansHint = maxSpans;
+    capabilities = hello.capabilities() & clientHello.capabilities();
     window.retireThrough(acked);
     if (!refusedSinceAck) {
       backoff.reset(); // after a refusal the backoff keeps growing until an ACK shows progress
@@ -600,12 +619,12 @@ public final class Sender implements Runnable, FrameHandler {
       if (state != READY || goAwaySequence >= 0 || unackedSize >= sendWindow) {
         return;
       }
-      Batch batch = window.nextAfter(lastSent, maxPayload, maxSpans);
+      Batch batch = window.nextAfter(lastSent, maxPayload, maxSpans, capabilities, endpoint);
       if (batch == null) {
         return;
       }
       if (batch.sends > 1) {
-        metrics.resent(batch.spanCount);
+        (batch.owner != null ? batch.owner : metrics).resent(batch.spanCount);
       }
       lastSent = batch.sequence;
       highestSent = Math.max(highestSent, batch.sequence);

@@ -1,11 +1,16 @@
 package dev.spantransport.vsock.host.internal;
 
 import dev.spantransport.codec.MalformedPayloadException;
-import dev.spantransport.sink.SpanSink;
+import dev.spantransport.sink.LogBatch;
+import dev.spantransport.sink.MetricBatch;
+import dev.spantransport.sink.OtlpBatch;
+import dev.spantransport.sink.SpanBatch;
 import dev.spantransport.spi.PeerIdentity;
+import dev.spantransport.spi.Signal;
 import dev.spantransport.text.SafeText;
 import dev.spantransport.vsock.host.GuestHealth;
 import dev.spantransport.vsock.host.LegacyFrameDecoder;
+import dev.spantransport.wire.Capabilities;
 import dev.spantransport.wire.ClientHello;
 import dev.spantransport.wire.FrameException;
 import dev.spantransport.wire.FrameHandler;
@@ -18,6 +23,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.logging.Level;
 
 /**
@@ -132,6 +138,11 @@ final class Connection implements FrameHandler {
   private byte[] spare;
   private long copyCredit;
   final PayloadCheck payloads;
+  private SignalCheck signalCheck; // logs and metrics; created on the first such batch
+
+  /** The capability bits both hellos carried (PROTOCOL.md section 3.1). */
+  private long capabilities;
+
   private long held;
   private long frameStartNanos = -1;
   private long lastTimerNanos;
@@ -471,7 +482,9 @@ final class Connection implements FrameHandler {
     }
     switch (type) {
       case FrameType.SPANS:
-        onSpans(sequence, buffer, offset, length);
+      case FrameType.LOGS:
+      case FrameType.METRICS:
+        onBatch(FrameType.signal(type), sequence, buffer, offset, length);
         break;
       case FrameType.PING:
         if (reserveOut()) {
@@ -522,6 +535,15 @@ final class Connection implements FrameHandler {
               + Wire.describe(hello));
       return;
     }
+    // Offer each signal the guest asked for and this receiver has sinks for (PROTOCOL.md 3.2).
+    long offered = 0;
+    if (context.accepts(Signal.LOGS)) {
+      offered |= Capabilities.LOGS;
+    }
+    if (context.accepts(Signal.METRICS)) {
+      offered |= Capabilities.METRICS;
+    }
+    capabilities = hello.capabilities() & offered;
     session = context.sessions.open(Wire.sessionHigh(hello), Wire.sessionLow(hello));
     sessionHeld = true;
     sessionHex = session.hex();
@@ -536,6 +558,7 @@ final class Connection implements FrameHandler {
             out.position(),
             acked,
             version,
+            capabilities,
             config.maxFrameLength(),
             config.maxSpansPerFrame(),
             config.window());
@@ -544,7 +567,7 @@ final class Connection implements FrameHandler {
     markDirty();
   }
 
-  private void onSpans(long sequence, byte[] buffer, int offset, int length) {
+  private void onBatch(Signal signal, long sequence, byte[] buffer, int offset, int length) {
     long acked = session.acked();
     if (sequence <= acked) {
       context.metrics.duplicate(guest);
@@ -566,7 +589,7 @@ final class Connection implements FrameHandler {
           Wire.PROTOCOL_VIOLATION,
           sequence,
           "protocol_violation",
-          "SPANS sequence must increase on a connection: last "
+          "batch sequence must increase on a connection: last "
               + lastSequence
               + ", got "
               + sequence);
@@ -574,6 +597,20 @@ final class Connection implements FrameHandler {
     }
     if (count >= config.window()) {
       park(offset); // every slot is taken: wait for one, without consuming the frame
+      return;
+    }
+    if (signal != Signal.TRACES && !Capabilities.allows(capabilities, signal)) {
+      rejectBatch(
+          sequence,
+          Wire.BATCH_REJECTED,
+          "not_negotiated",
+          FrameType.name(FrameType.of(signal))
+              + " frame without the capability: this host takes no "
+              + signal.itemName());
+      return;
+    }
+    if (signal != Signal.TRACES) {
+      onSignalBatch(signal, sequence, buffer, offset, length);
       return;
     }
     int spans;
@@ -595,6 +632,64 @@ final class Connection implements FrameHandler {
           "spans per frame must be at most " + config.maxSpansPerFrame() + ": " + spans);
       return;
     }
+    claimAndDispatch(Signal.TRACES, sequence, buffer, offset, length, spans, null);
+  }
+
+  /**
+   * A LOGS or METRICS frame of a negotiated signal: validated and counted like SPANS (the item
+   * limit is {@code maxSpansPerFrame}), forged identity attributes removed, then claimed and
+   * dispatched exactly like a SPANS frame of the same session.
+   */
+  private void onSignalBatch(Signal signal, long sequence, byte[] buffer, int offset, int length) {
+    SignalCheck signalCheck = signalCheck();
+    int items;
+    byte[] sanitized;
+    try {
+      items = signalCheck.count(signal, buffer, offset, length);
+      sanitized = signalCheck.sanitize(signal, buffer, offset, length);
+    } catch (MalformedPayloadException | RuntimeException e) {
+      if (signalCheck.overLimit()) {
+        rejectBatch(sequence, Wire.TOO_MANY_SPANS, "too_many_items", e.getMessage());
+      } else {
+        rejectBatch(
+            sequence,
+            Wire.MALFORMED_PAYLOAD,
+            "malformed_payload",
+            "malformed OTLP "
+                + signal.name().toLowerCase(Locale.ROOT)
+                + " payload: "
+                + e.getMessage());
+      }
+      return;
+    }
+    if (sanitized != null) {
+      context.metrics.stripped(guest, signalCheck.stripped());
+      context.payloadLog.log(
+          Level.WARNING,
+          "batch "
+              + sequence
+              + " from "
+              + label
+              + ": removed "
+              + signalCheck.stripped()
+              + " attributes under the reserved prefix spantransport.peer.");
+    }
+    claimAndDispatch(signal, sequence, buffer, offset, length, items, sanitized);
+  }
+
+  /**
+   * Copies a counted batch and claims it in the session (PROTOCOL.md section 5.1): dispatched to
+   * the sinks of its signal, or waiting for, or settled by, the same sequence elsewhere. {@code
+   * rewritten} replaces the guest's bytes when not null (spans are rewritten after the claim).
+   */
+  private void claimAndDispatch(
+      Signal signal,
+      long sequence,
+      byte[] buffer,
+      int offset,
+      int length,
+      int spans,
+      byte[] rewritten) {
     byte[] copy = copyBuffer(length);
     if (copy == null) {
       park(offset);
@@ -610,18 +705,21 @@ final class Connection implements FrameHandler {
     slot.refusal = null;
     switch (session.claim(sequence, slot)) {
       case SessionTable.Session.DISPATCH:
-        byte[] sanitized = payloads.sanitize(buffer, offset, length, sequence);
+        byte[] sanitized =
+            signal == Signal.TRACES
+                ? payloads.sanitize(buffer, offset, length, sequence)
+                : rewritten;
         if (sanitized != null) {
           // Every sink gets the sanitized payload instead of the guest's bytes.
           giveBack(copy);
           forceReserve(sanitized.length); // released with the slot, as the legacy path does
           slot.payload = sanitized;
-          dispatchPrepared(slot, sequence, spans, sanitized.length);
+          dispatchPrepared(slot, signal, sequence, spans, sanitized.length);
           return;
         }
         System.arraycopy(buffer, offset, copy, 0, length);
         slot.payload = copy;
-        dispatchPrepared(slot, sequence, spans, length);
+        dispatchPrepared(slot, signal, sequence, spans, length);
         return;
       case SessionTable.Session.WAIT:
         giveBack(copy);
@@ -770,7 +868,7 @@ final class Connection implements FrameHandler {
         // The decoder's array is ours now; account for it like a copy.
         forceReserve(request.length);
         slot.payload = request;
-        dispatchPrepared(slot, lastSequence, spans, request.length);
+        dispatchPrepared(slot, Signal.TRACES, lastSequence, spans, request.length);
       }
     } finally {
       in.compact();
@@ -799,7 +897,7 @@ final class Connection implements FrameHandler {
     int i = (head + count) % slots.length;
     Slot slot = slots[i];
     if (slot == null) {
-      slot = new Slot(this, context.sinks.length);
+      slot = new Slot(this, context);
       slots[i] = slot;
     }
     count++;
@@ -809,7 +907,7 @@ final class Connection implements FrameHandler {
     return slot;
   }
 
-  private void dispatchPrepared(Slot slot, long sequence, int spans, int length) {
+  private void dispatchPrepared(Slot slot, Signal signal, long sequence, int spans, int length) {
     slot.length = length;
     slot.spanCount = spans;
     slot.state = Slot.PENDING;
@@ -818,10 +916,37 @@ final class Connection implements FrameHandler {
     slot.refusal = null;
     slot.waiting = false;
     slot.startNanos = System.nanoTime();
-    slot.batch.wrap(peer, identity, sessionHex, sequence, spans, slot.payload, 0, length);
-    context.metrics.batchReceived(guest, spans);
-    SpanSink[] sinks = context.sinks;
-    slot.offerTo(sinks, context.connectionLog);
+    slot.batch = batch(signal, peer, identity, sessionHex, sequence, spans, slot.payload, length);
+    context.metrics.batchReceived(guest, signal, spans);
+    slot.offerTo(context, context.connectionLog);
+  }
+
+  /** Returns this connection's logs and metrics check, created on first use. */
+  SignalCheck signalCheck() {
+    if (signalCheck == null) {
+      signalCheck = new SignalCheck(config.maxSpansPerFrame());
+    }
+    return signalCheck;
+  }
+
+  /** Returns the immutable batch of {@code signal} the sinks see. */
+  static OtlpBatch batch(
+      Signal signal,
+      PeerIdentity peer,
+      Attributes identity,
+      String session,
+      long sequence,
+      int items,
+      byte[] payload,
+      int length) {
+    switch (signal) {
+      case LOGS:
+        return LogBatch.of(peer, identity, session, sequence, items, payload, 0, length);
+      case METRICS:
+        return MetricBatch.of(peer, identity, session, sequence, items, payload, 0, length);
+      default:
+        return SpanBatch.of(peer, identity, session, sequence, items, payload, 0, length);
+    }
   }
 
   /**

@@ -2,7 +2,7 @@ package dev.spantransport.vsock.host.internal;
 
 import dev.spantransport.codec.MalformedPayloadException;
 import dev.spantransport.sink.BatchRejectedException;
-import dev.spantransport.sink.SpanSink;
+import dev.spantransport.spi.Signal;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
@@ -69,7 +69,10 @@ final class HttpConnection {
   private static final int CHUNKED_INITIAL_BODY = 64 * 1024;
   private static final int RETRY_AFTER_SECONDS = 1;
   private static final long CLOSE_LINGER_NANOS = 2_000_000_000L;
-  private static final String TRACES_PATH = "/v1/traces";
+
+  /** The signal of the request being handled (its path); TRACES for refused paths. */
+  private Signal signal = Signal.TRACES;
+
   private static final UnpooledByteBufAllocator HEAP = new UnpooledByteBufAllocator(false);
 
   /** Reading a request line and headers, or between requests. */
@@ -263,11 +266,16 @@ final class HttpConnection {
           true);
       return;
     }
-    if (!TRACES_PATH.equals(path)) {
+    signal = signalOf(path);
+    if (signal == null || !context.accepts(signal)) {
       String message =
-          "/v1/logs".equals(path) || "/v1/metrics".equals(path)
-              ? "this receiver takes traces only (POST /v1/traces), not " + path
-              : "no such path: " + path + " (OTLP traces go to POST /v1/traces)";
+          signal != null
+              ? "this receiver takes no "
+                  + signal.itemName()
+                  + " (it has no sink for them): "
+                  + path
+              : "no such path: " + path + " (OTLP goes to POST /v1/traces, /v1/logs, /v1/metrics)";
+      signal = Signal.TRACES;
       discard(404, "http_not_found", message, null, -1, expectContinue);
       return;
     }
@@ -412,7 +420,7 @@ final class HttpConnection {
     if (json) {
       byte[] protobuf;
       try {
-        protobuf = OtlpJson.traceRequestToProtobuf(payload, 0, length);
+        protobuf = OtlpJson.requestToProtobuf(signal, payload, 0, length);
       } catch (IllegalArgumentException | StackOverflowError e) {
         context.budget.release(reserved);
         reply(400, "malformed_payload", e.getMessage(), -1, null, !keepAlive);
@@ -445,6 +453,10 @@ final class HttpConnection {
       payload = protobuf;
       length = protobuf.length;
       reserved = protobuf.length;
+    }
+    if (signal != Signal.TRACES) {
+      completeSignal(payload, length, reserved);
+      return;
     }
     int spans;
     try {
@@ -481,12 +493,51 @@ final class HttpConnection {
     dispatch(payload, length, reserved, spans);
   }
 
+  /** A logs or metrics request: the same check as a LOGS or METRICS frame, then the sinks. */
+  private void completeSignal(byte[] payload, int length, long reserved) {
+    SignalCheck check = connection.signalCheck();
+    int items;
+    byte[] sanitized;
+    try {
+      items = check.count(signal, payload, 0, length);
+      sanitized = check.sanitize(signal, payload, 0, length);
+    } catch (MalformedPayloadException | RuntimeException e) {
+      int all = check.overLimit() ? SignalCheck.countAll(signal, payload, 0, length) : -1;
+      context.budget.release(reserved);
+      if (all >= 0) {
+        context.metrics.rejected(connection.guest, "too_many_items");
+        String message =
+            signal.itemName()
+                + " per request must be at most "
+                + config.maxSpansPerFrame()
+                + ": "
+                + all;
+        log(Level.WARNING, "dropped a request from " + connection.label + ": " + message);
+        replyExported(all, message);
+        return;
+      }
+      reply(
+          400,
+          "malformed_payload",
+          "not an OTLP " + signal.requestName() + ": " + e.getMessage(),
+          -1,
+          null,
+          !keepAlive);
+      return;
+    }
+    if (sanitized != null) {
+      context.metrics.stripped(connection.guest, check.stripped());
+      payload = sanitized;
+      length = sanitized.length;
+    }
+    dispatch(payload, length, reserved, items);
+  }
+
   // ---------------------------------------------------------------- sinks
 
   private void dispatch(byte[] payload, int length, long reserved, int spans) {
-    SpanSink[] sinks = context.sinks;
     if (slot == null) {
-      slot = new Slot(connection, sinks.length);
+      slot = new Slot(connection, context);
     }
     payloadReserved = reserved;
     slot.sequence = sequence;
@@ -496,10 +547,11 @@ final class HttpConnection {
     slot.state = Slot.PENDING;
     slot.failed = false;
     slot.startNanos = System.nanoTime();
-    slot.batch.wrap(connection.peer, identity, "", sequence, spans, payload, 0, length);
-    context.metrics.batchReceived(connection.guest, spans);
+    slot.batch =
+        Connection.batch(signal, connection.peer, identity, "", sequence, spans, payload, length);
+    context.metrics.batchReceived(connection.guest, signal, spans);
     phase = SINK;
-    slot.offerTo(sinks, context.connectionLog);
+    slot.offerTo(context, context.connectionLog);
   }
 
   /** Called on the loop thread when every sink finished with the request. */
@@ -546,10 +598,7 @@ final class HttpConnection {
    */
   private void replyExported(long rejectedSpans, String message) {
     String text = HttpReplies.clean(message);
-    byte[] response =
-        json
-            ? OtlpJson.traceResponse(rejectedSpans, text)
-            : OtlpJson.traceResponseProtobuf(rejectedSpans, text);
+    byte[] response = OtlpJson.response(signal, json, rejectedSpans, text);
     send(200, response, -1, null, !keepAlive);
   }
 
@@ -801,6 +850,15 @@ final class HttpConnection {
 
   private void log(Level level, String message) {
     context.connectionLog.log(level, message);
+  }
+
+  private static Signal signalOf(String path) {
+    for (Signal s : Signal.values()) {
+      if (s.httpPath().equals(path)) {
+        return s;
+      }
+    }
+    return null;
   }
 
   private static String lower(CharSequence s) {

@@ -7,7 +7,15 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
+import dev.spantransport.spi.Signal;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsPartialSuccess;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
@@ -48,6 +56,16 @@ final class OtlpJson {
    *     request
    */
   static byte[] traceRequestToProtobuf(byte[] json, int offset, int length) {
+    return requestToProtobuf(Signal.TRACES, json, offset, length);
+  }
+
+  /**
+   * Converts an OTLP/JSON request of {@code signal} to its protobuf encoding.
+   *
+   * @throws IllegalArgumentException with a message for the client if the JSON is not a valid
+   *     request
+   */
+  static byte[] requestToProtobuf(Signal signal, byte[] json, int offset, int length) {
     String text = new String(json, offset, length, StandardCharsets.UTF_8);
     checkDepth(text);
     JsonElement tree;
@@ -60,12 +78,22 @@ final class OtlpJson {
       throw new IllegalArgumentException("request body must be a JSON object");
     }
     hexIdsToBase64(tree);
-    ExportTraceServiceRequest.Builder request = ExportTraceServiceRequest.newBuilder();
+    Message.Builder request;
+    switch (signal) {
+      case LOGS:
+        request = ExportLogsServiceRequest.newBuilder();
+        break;
+      case METRICS:
+        request = ExportMetricsServiceRequest.newBuilder();
+        break;
+      default:
+        request = ExportTraceServiceRequest.newBuilder();
+    }
     try {
       PARSER.merge(tree.toString(), request);
     } catch (InvalidProtocolBufferException | RuntimeException e) {
       throw new IllegalArgumentException(
-          "request body is not an OTLP/JSON ExportTraceServiceRequest: " + message(e), e);
+          "request body is not an OTLP/JSON " + signal.requestName() + ": " + message(e), e);
     }
     return request.build().toByteArray();
   }
@@ -95,6 +123,51 @@ final class OtlpJson {
               .setErrorMessage(errorMessage));
     }
     return response.build();
+  }
+
+  /**
+   * Returns the {@code Export*ServiceResponse} of {@code signal}, as JSON or protobuf, with a
+   * partial success when items were rejected or there is a message.
+   */
+  static byte[] response(Signal signal, boolean json, long rejected, String errorMessage) {
+    Message response;
+    boolean partial = rejected > 0 || !errorMessage.isEmpty();
+    switch (signal) {
+      case LOGS:
+        {
+          ExportLogsServiceResponse.Builder b = ExportLogsServiceResponse.newBuilder();
+          if (partial) {
+            b.setPartialSuccess(
+                ExportLogsPartialSuccess.newBuilder()
+                    .setRejectedLogRecords(rejected)
+                    .setErrorMessage(errorMessage));
+          }
+          response = b.build();
+          break;
+        }
+      case METRICS:
+        {
+          ExportMetricsServiceResponse.Builder b = ExportMetricsServiceResponse.newBuilder();
+          if (partial) {
+            b.setPartialSuccess(
+                ExportMetricsPartialSuccess.newBuilder()
+                    .setRejectedDataPoints(rejected)
+                    .setErrorMessage(errorMessage));
+          }
+          response = b.build();
+          break;
+        }
+      default:
+        response = traceResponseMessage(rejected, errorMessage);
+    }
+    if (!json) {
+      return response.toByteArray();
+    }
+    try {
+      return PRINTER.print(response).getBytes(StandardCharsets.UTF_8);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e); // cannot happen for these message types
+    }
   }
 
   /** Returns the JSON form of a {@code google.rpc.Status} carrying {@code message}. */

@@ -1,5 +1,7 @@
 package dev.spantransport.vsock.host.internal;
 
+import dev.spantransport.sink.LogSink;
+import dev.spantransport.sink.MetricSink;
 import dev.spantransport.sink.SpanSink;
 import dev.spantransport.spi.Endpoint;
 import dev.spantransport.vsock.host.GuestIdentityResolver;
@@ -36,6 +38,8 @@ import java.util.Set;
  * @param meterProvider where self-metrics go
  * @param shutdownTimeout how long shutdown waits for in-flight batches
  * @param spanLimits limits applied to every span before any sink sees it
+ * @param logSinks where log batches go; empty: logs are not taken
+ * @param metricSinks where metric batches go; empty: metrics are not taken
  */
 public record ReceiverConfig(
     List<Endpoint> endpoints,
@@ -57,4 +61,54 @@ public record ReceiverConfig(
     Set<PosixFilePermission> socketFilePermissions,
     MeterProvider meterProvider,
     Duration shutdownTimeout,
-    SpanLimits spanLimits) {}
+    SpanLimits spanLimits,
+    List<LogSink> logSinks,
+    List<MetricSink> metricSinks) {
+
+  /** A configuration for spans only (no log or metric sinks). */
+  public ReceiverConfig(
+      List<Endpoint> endpoints,
+      List<SpanSink> sinks,
+      int maxFrameLength,
+      int maxSpansPerFrame,
+      int window,
+      int maxConnections,
+      int maxConnectionsPerPeer,
+      long receiveBufferBudget,
+      long peerReceiveBufferBudget,
+      int initialReadBufferSize,
+      Duration handshakeTimeout,
+      Duration idleTimeout,
+      Duration frameTimeout,
+      int sessionTableSize,
+      GuestIdentityResolver identityResolver,
+      LegacyFrameDecoder legacyFrameDecoder,
+      Set<PosixFilePermission> socketFilePermissions,
+      MeterProvider meterProvider,
+      Duration shutdownTimeout,
+      SpanLimits spanLimits) {
+    this(
+        endpoints,
+        sinks,
+        maxFrameLength,
+        maxSpansPerFrame,
+        window,
+        maxConnections,
+        maxConnectionsPerPeer,
+        receiveBufferBudget,
+        peerReceiveBufferBudget,
+        initialReadBufferSize,
+        handshakeTimeout,
+        idleTimeout,
+        frameTimeout,
+        sessionTableSize,
+        identityResolver,
+        legacyFrameDecoder,
+        socketFilePermissions,
+        meterProvider,
+        shutdownTimeout,
+        spanLimits,
+        List.of(),
+        List.of());
+  }
+}

@@ -1,10 +1,18 @@
 package dev.spantransport.vsock.host.internal;
 
 import dev.spantransport.codec.internal.PayloadLimits;
+import dev.spantransport.sink.LogBatch;
+import dev.spantransport.sink.LogSink;
+import dev.spantransport.sink.MetricBatch;
+import dev.spantransport.sink.MetricSink;
+import dev.spantransport.sink.OtlpBatch;
+import dev.spantransport.sink.SpanBatch;
 import dev.spantransport.sink.SpanSink;
+import dev.spantransport.spi.Signal;
 import dev.spantransport.text.RateLimitedLogger;
 import dev.spantransport.vsock.host.GuestHealth;
 import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -24,6 +32,8 @@ public final class ReceiverContext {
 
   final ReceiverConfig config;
   final SpanSink[] sinks;
+  final LogSink[] logSinks;
+  final MetricSink[] metricSinks;
   final MemoryBudget budget;
   final PeerLimits peers;
   final SessionTable sessions;
@@ -44,6 +54,8 @@ public final class ReceiverContext {
   public ReceiverContext(ReceiverConfig config) {
     this.config = config;
     this.sinks = config.sinks().toArray(new SpanSink[0]);
+    this.logSinks = config.logSinks().toArray(new LogSink[0]);
+    this.metricSinks = config.metricSinks().toArray(new MetricSink[0]);
     this.budget = new MemoryBudget(config.receiveBufferBudget());
     this.peers = new PeerLimits(config.maxConnectionsPerPeer(), config.peerReceiveBufferBudget());
     // Settled sequences a session needs: the batches of one window after a refused one, twice.
@@ -52,6 +64,39 @@ public final class ReceiverContext {
     MeterProvider provider = config.meterProvider();
     this.metrics = new ReceiverMetrics(provider == null ? MeterProvider.noop() : provider);
     metrics.observeGuests(live);
+  }
+
+  /** Returns the sinks of {@code signal}; empty when the receiver does not take that signal. */
+  Object[] sinksOf(Signal signal) {
+    switch (signal) {
+      case LOGS:
+        return logSinks;
+      case METRICS:
+        return metricSinks;
+      default:
+        return sinks;
+    }
+  }
+
+  /** Returns whether the receiver has at least one sink for {@code signal}. */
+  boolean accepts(Signal signal) {
+    return sinksOf(signal).length > 0;
+  }
+
+  /** Returns the most sinks any one signal has: the results a slot must have room for. */
+  int maxSinksPerSignal() {
+    return Math.max(sinks.length, Math.max(logSinks.length, metricSinks.length));
+  }
+
+  /** Hands {@code batch} to {@code sink}, which is a sink of the batch's signal. */
+  static CompletableResultCode offer(Object sink, OtlpBatch batch) {
+    if (batch instanceof SpanBatch spans) {
+      return ((SpanSink) sink).accept(spans);
+    }
+    if (batch instanceof LogBatch logs) {
+      return ((LogSink) sink).accept(logs);
+    }
+    return ((MetricSink) sink).accept((MetricBatch) batch);
   }
 
   /** Returns a health snapshot of every connected guest. */

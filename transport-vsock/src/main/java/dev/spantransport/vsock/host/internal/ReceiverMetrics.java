@@ -2,6 +2,7 @@ package dev.spantransport.vsock.host.internal;
 
 import dev.spantransport.spi.PeerAttributes;
 import dev.spantransport.spi.PeerIdentity;
+import dev.spantransport.spi.Signal;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
@@ -18,13 +19,13 @@ import java.util.Collection;
  * or socket path, computed once per connection.
  *
  * <p>Instruments (meter {@code dev.spantransport.receiver}): {@code spantransport.receiver.
- * connections} (up-down), {@code .batches}, {@code .spans}, {@code .acked} (batches), {@code
- * .duplicates} (batches), {@code .rejected} (with {@code reason}), {@code .refused} (connections
- * closed on accept, with {@code reason} {@code max_connections} or {@code peer_connections} and the
- * peer's transport), {@code .sink.duration} (seconds), {@code .stripped} (payload attributes under
- * {@code spantransport.peer.} removed) and {@code .limited} (items removed or values cut over the
- * span limits, with {@code kind}: {@code attributes}, {@code events}, {@code links}, {@code
- * values}).
+ * connections} (up-down), {@code .batches} (of every signal), {@code .spans}, {@code .log_records},
+ * {@code .metric_points}, {@code .acked} (batches), {@code .duplicates} (batches), {@code
+ * .rejected} (with {@code reason}), {@code .refused} (connections closed on accept, with {@code
+ * reason} {@code max_connections} or {@code peer_connections} and the peer's transport), {@code
+ * .sink.duration} (seconds), {@code .stripped} (payload attributes under {@code
+ * spantransport.peer.} removed) and {@code .limited} (items removed or values cut over the span
+ * limits, with {@code kind}: {@code attributes}, {@code events}, {@code links}, {@code values}).
  *
  * <p>This class is internal and may change without notice.
  */
@@ -43,6 +44,8 @@ public final class ReceiverMetrics {
   private final LongUpDownCounter connections;
   private final LongCounter batches;
   private final LongCounter spans;
+  private final LongCounter logRecords;
+  private final LongCounter dataPoints;
   private final LongCounter acked;
   private final LongCounter duplicates;
   private final LongCounter rejected;
@@ -94,12 +97,22 @@ public final class ReceiverMetrics {
     batches =
         meter
             .counterBuilder("spantransport.receiver.batches")
-            .setDescription("SPANS frames received")
+            .setDescription("Batches received: SPANS, LOGS and METRICS frames, OTLP/HTTP requests")
             .build();
     spans =
         meter
             .counterBuilder("spantransport.receiver.spans")
             .setDescription("Spans received (duplicates excluded)")
+            .build();
+    logRecords =
+        meter
+            .counterBuilder("spantransport.receiver.log_records")
+            .setDescription("Log records received (duplicates excluded)")
+            .build();
+    dataPoints =
+        meter
+            .counterBuilder("spantransport.receiver.metric_points")
+            .setDescription("Metric data points received (duplicates excluded)")
             .build();
     acked =
         meter
@@ -166,6 +179,21 @@ public final class ReceiverMetrics {
   void batchReceived(Attributes guest, int spanCount) {
     batches.add(1, guest);
     spans.add(spanCount, guest);
+  }
+
+  /** Counts a batch of {@code signal} with {@code items} spans, log records or data points. */
+  void batchReceived(Attributes guest, Signal signal, int items) {
+    batches.add(1, guest);
+    switch (signal) {
+      case LOGS:
+        logRecords.add(items, guest);
+        break;
+      case METRICS:
+        dataPoints.add(items, guest);
+        break;
+      default:
+        spans.add(items, guest);
+    }
   }
 
   void acked(Attributes guest, long count) {

@@ -1,8 +1,7 @@
 package dev.spantransport.vsock.host.internal;
 
 import dev.spantransport.sink.BatchRejectedException;
-import dev.spantransport.sink.SpanBatch;
-import dev.spantransport.sink.SpanSink;
+import dev.spantransport.sink.OtlpBatch;
 import dev.spantransport.text.RateLimitedLogger;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,7 +31,10 @@ final class Slot {
   static final int SKIPPED = 5;
 
   final Connection connection;
-  final SpanBatch batch = new SpanBatch();
+
+  /** The batch the sinks see; a new immutable one per dispatch. */
+  OtlpBatch batch;
+
   final CompletableResultCode[] results;
   final Runnable[] callbacks;
   final AtomicInteger pending = new AtomicInteger();
@@ -61,6 +63,11 @@ final class Slot {
   int length;
   long startNanos;
 
+  /** Creates a slot with room for the results of the most sinks any signal has. */
+  Slot(Connection connection, ReceiverContext context) {
+    this(connection, context.maxSinksPerSignal());
+  }
+
   Slot(Connection connection, int sinkCount) {
     this.connection = connection;
     this.results = new CompletableResultCode[sinkCount];
@@ -88,18 +95,19 @@ final class Slot {
   }
 
   /**
-   * Clears the previous outcome and hands {@link #batch} to every sink; each sink's result
-   * completes through its callback. A sink that throws or returns null counts as failed.
+   * Clears the previous outcome and hands {@link #batch} to every sink of its signal; each sink's
+   * result completes through its callback. A sink that throws or returns null counts as failed.
    */
-  void offerTo(SpanSink[] sinks, RateLimitedLogger log) {
+  void offerTo(ReceiverContext context, RateLimitedLogger log) {
     failed = false;
     refused = false;
     refusal = null;
+    Object[] sinks = context.sinksOf(batch.signal());
     pending.set(sinks.length);
     for (int i = 0; i < sinks.length; i++) {
       CompletableResultCode result;
       try {
-        result = sinks[i].accept(batch);
+        result = ReceiverContext.offer(sinks[i], batch);
       } catch (RuntimeException e) {
         log.log(Level.WARNING, "sink " + sinks[i] + " threw", e);
         result = null;

@@ -44,11 +44,15 @@ final class Wire {
       int off,
       long ackedSequence,
       int version,
+      long capabilities,
       int maxFrame,
       int maxSpans,
       int window) {
     return FrameWriter.writeServerHello(
-        dst, off, ackedSequence, ServerHello.create(version, 0, maxFrame, maxSpans, window));
+        dst,
+        off,
+        ackedSequence,
+        ServerHello.create(version, capabilities, maxFrame, maxSpans, window));
   }
 
   /** Upper bound of bytes any control frame written here takes. */
