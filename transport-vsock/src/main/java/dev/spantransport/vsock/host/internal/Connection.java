@@ -275,7 +275,7 @@ final class Connection implements FrameHandler {
       return 1;
     }
     long credit = in.capacity();
-    if (!reserve(credit)) {
+    if (!reserve(credit) && !(releaseSpare() && reserve(credit))) {
       waitForMemory();
       return 0;
     }
@@ -675,6 +675,31 @@ final class Connection implements FrameHandler {
   }
 
   /**
+   * Whether a payload copy of {@code length} bytes may stay as the spare for the next batch: up to
+   * the read buffer's size (frames of that size already arrive), and only while the connection's
+   * share still covers its next read beside it. A steady stream of batches then reuses one array
+   * instead of allocating one per batch; the spare goes back after a quiet second or when a read
+   * needs its memory.
+   */
+  private boolean keepsAsSpare(int length) {
+    return spare == null
+        && state != CLOSED
+        && session != null
+        && (length <= baseSize
+            || (length <= in.capacity() && held + in.capacity() <= connectionShare));
+  }
+
+  /** Releases the spare copy buffer; returns whether there was one. */
+  private boolean releaseSpare() {
+    if (spare == null) {
+      return false;
+    }
+    release(spare.length);
+    spare = null;
+    return true;
+  }
+
+  /**
    * Rejects one batch for good (PROTOCOL.md section 6): a non-fatal ERROR for its sequence, then
    * the batch counts as done, so the next ACK covers it once the batches before it are done. The
    * sinks never see it and the connection stays open.
@@ -981,8 +1006,8 @@ final class Connection implements FrameHandler {
     if (payload == null) {
       return;
     }
-    if (spare == null && state != CLOSED && payload.length <= baseSize && session != null) {
-      spare = payload; // stays accounted; reused for the next small batch
+    if (keepsAsSpare(payload.length)) {
+      spare = payload; // stays accounted; reused for the next batch
     } else {
       release(payload.length);
     }
