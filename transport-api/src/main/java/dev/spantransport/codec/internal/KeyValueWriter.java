@@ -40,6 +40,8 @@ public final class KeyValueWriter {
   private final AnyValueWriter values;
   private final KeyValueCache cache;
   private final Visitor visitor = new Visitor();
+  private SpanGate gate; // null: no gate
+  private boolean gateFailed;
 
   public KeyValueWriter(EncodeBuffer out, AnyValueWriter values, KeyValueCache cache) {
     this.out = out;
@@ -53,6 +55,20 @@ public final class KeyValueWriter {
     } catch (NoSuchMethodException | LinkageError e) {
       return false;
     }
+  }
+
+  /**
+   * Checks every key written from now on against {@code gate} (null: none), noting in {@link
+   * #gateFailed()} whether one did not pass. The attributes are written either way.
+   */
+  public void gate(SpanGate gate) {
+    this.gate = gate;
+    this.gateFailed = false;
+  }
+
+  /** Whether a key written since {@link #gate} was set did not pass it. */
+  public boolean gateFailed() {
+    return gateFailed;
   }
 
   /** Writes every attribute as a KeyValue field tagged {@code tag}; returns the end. */
@@ -79,6 +95,10 @@ public final class KeyValueWriter {
     String name = key.getKey();
     AttributeType type = key.getType();
     int k = cache.keyIndex(name);
+    SpanGate g = gate;
+    if (g != null && !(k >= 0 ? cache.passes(k, g) : g.passes(name))) {
+      gateFailed = true;
+    }
     // Each type has its own small writer, so that the JIT inlines the common ones here.
     if (type == AttributeType.STRING || type == AttributeType.BOOLEAN) {
       if (k >= 0) {
