@@ -84,6 +84,11 @@ public final class KeyValueCache {
     return addKey(key, i, j);
   }
 
+  /** Whether entry {@code k} (which may be -1) holds {@code key}: a check of a guessed entry. */
+  public boolean holdsKey(int k, String key) {
+    return k >= 0 && keys[k] == key;
+  }
+
   private int addKey(String key, int i, int j) {
     int encoded = Utf8.encodedLength(key);
     int length = Utf8.byteLength(encoded);
