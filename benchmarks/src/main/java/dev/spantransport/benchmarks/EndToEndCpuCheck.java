@@ -30,7 +30,7 @@ import java.util.TreeMap;
  *
  * <p>It then prints where each path's CPU went, by thread role (the application thread that
  * exports, the exporter's I/O thread, the receiver's loop, readers, senders), so the profile behind
- * a figure can be read without a profiler.
+ * a figure can be read without a profiler, and the bytes each role allocates per batch.
  *
  * <p>What it does not show: latency and parallelism. Wall-clock spans/s come from the JMH
  * benchmark.
@@ -59,8 +59,10 @@ public final class EndToEndCpuCheck {
     EndToEndBenchmark.Counters counters = new EndToEndBenchmark.Counters();
     double[][] nsPerSpan = new double[paths.length][rounds];
     List<Map<String, Double>> byRole = new ArrayList<>();
+    List<Map<String, Double>> allocatedByRole = new ArrayList<>();
     for (int p = 0; p < paths.length; p++) {
       byRole.add(new TreeMap<>());
+      allocatedByRole.add(new TreeMap<>());
     }
     try {
       for (int p = 0; p < paths.length; p++) {
@@ -80,6 +82,7 @@ public final class EndToEndCpuCheck {
           int p = (k + r) % paths.length; // rotate the order so no path always goes first
           EndToEndBenchmark b = benchmarks[p];
           Map<Long, Long> threads0 = threadCpu();
+          Map<Long, Long> allocated0 = threadAllocated();
           long cpu0 = os.getProcessCpuTime();
           for (int i = 0; i < perRound; i++) {
             b.deliver(counters);
@@ -87,9 +90,11 @@ public final class EndToEndCpuCheck {
           b.drainIteration();
           long cpu1 = os.getProcessCpuTime();
           Map<Long, Long> threads1 = threadCpu();
+          Map<Long, Long> allocated1 = threadAllocated();
           long spans = (long) perRound * batchSize * guests;
           nsPerSpan[p][r] = (double) (cpu1 - cpu0) / spans;
           addByRole(byRole.get(p), threads0, threads1, spans);
+          addByRole(allocatedByRole.get(p), allocated0, allocated1, (long) perRound * guests);
         }
       }
     } finally {
@@ -155,6 +160,34 @@ public final class EndToEndCpuCheck {
                       String.format(Locale.ROOT, "  %s %,.0f", e.getKey(), e.getValue() / rounds)));
       System.out.println(line);
     }
+    System.out.printf(
+        Locale.ROOT, "%nbytes allocated per batch by thread (mean over all rounds, at least 64)%n");
+    for (int p = 0; p < paths.length; p++) {
+      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-15s", paths[p]));
+      allocatedByRole.get(p).entrySet().stream()
+          .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+          .filter(e -> e.getValue() / rounds >= 64)
+          .forEach(
+              e ->
+                  line.append(
+                      String.format(Locale.ROOT, "  %s %,.0f", e.getKey(), e.getValue() / rounds)));
+      System.out.println(line);
+    }
+  }
+
+  /** Bytes allocated by every live thread so far, by thread id. */
+  private static Map<Long, Long> threadAllocated() {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long[] ids = threads.getAllThreadIds();
+    long[] bytes = threads.getThreadAllocatedBytes(ids);
+    Map<Long, Long> allocated = new HashMap<>();
+    for (int i = 0; i < ids.length; i++) {
+      if (bytes[i] >= 0) {
+        allocated.put(ids[i], bytes[i]);
+      }
+    }
+    return allocated;
   }
 
   /** CPU time of every live thread, by thread id. */
@@ -170,9 +203,12 @@ public final class EndToEndCpuCheck {
     return cpu;
   }
 
-  /** Adds each thread's CPU per span between two snapshots to its role (its folded name). */
+  /**
+   * Adds each thread's growth between two snapshots (CPU time or bytes allocated), divided by
+   * {@code units}, to its role (its folded name).
+   */
   private static void addByRole(
-      Map<String, Double> roles, Map<Long, Long> before, Map<Long, Long> after, long spans) {
+      Map<String, Double> roles, Map<Long, Long> before, Map<Long, Long> after, long units) {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     for (Map.Entry<Long, Long> e : after.entrySet()) {
       long delta = e.getValue() - before.getOrDefault(e.getKey(), 0L);
@@ -181,7 +217,7 @@ public final class EndToEndCpuCheck {
         continue;
       }
       String role = info.getThreadName().replaceAll("[0-9]+", "N");
-      roles.merge(role, (double) delta / spans, Double::sum);
+      roles.merge(role, (double) delta / units, Double::sum);
     }
   }
 }
