@@ -261,7 +261,7 @@ final class Connection implements FrameHandler {
     if (required > in.capacity() && !in.hasRemaining()) {
       // Grown only once full, by doubling: charged as bytes arrive, not as announced.
       int size = (int) Math.min(required, 2L * in.capacity());
-      if (!reserve(size - in.capacity())) {
+      if (!reserve(size - in.capacity()) && !(releaseSpare() && reserve(size - in.capacity()))) {
         waitForMemory();
         return 0;
       }
@@ -658,6 +658,7 @@ final class Connection implements FrameHandler {
       spare = null;
       return payload;
     }
+    releaseSpare(); // too small for this batch: its memory goes to the copy instead
     if (copyCredit >= length) {
       copyCredit -= length; // covered by the credit reserved before this read
       return new byte[length];
