@@ -79,9 +79,6 @@ public final class KeyValueWriter {
 
   /** Writes every attribute as a KeyValue field tagged {@code tag}; returns the end. */
   public int writeAttributes(int pos, byte tag, Attributes attributes) {
-    if (attributes.isEmpty()) {
-      return pos;
-    }
     if (DIRECT_DATA && attributes instanceof ImmutableKeyValuePairs) {
       Object[] data = ((ImmutableKeyValuePairs<?, ?>) attributes).getData();
       int[] guess = guesses;
@@ -96,6 +93,9 @@ public final class KeyValueWriter {
         }
         pos = writeKeyValue(pos, tag, key, name, k, data[i + 1]);
       }
+      return pos;
+    }
+    if (attributes.isEmpty()) {
       return pos;
     }
     Visitor v = visitor;
