@@ -1,8 +1,15 @@
 package dev.spantransport.benchmarks;
 
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A cross-check of {@link EndToEndBenchmark} for a busy, shared machine: the same four paths, set
@@ -20,6 +27,10 @@ import java.util.Locale;
  *
  * <p>{@code paths} (comma-separated) runs a subset, e.g. {@code span-transport} alone under a
  * profiler; the ratio columns then show only what was run.
+ *
+ * <p>It then prints where each path's CPU went, by thread role (the application thread that
+ * exports, the exporter's I/O thread, the receiver's loop, readers, senders), so the profile behind
+ * a figure can be read without a profiler, and the bytes each role allocates per batch.
  *
  * <p>What it does not show: latency and parallelism. Wall-clock spans/s come from the JMH
  * benchmark.
@@ -47,6 +58,12 @@ public final class EndToEndCpuCheck {
     EndToEndBenchmark[] benchmarks = new EndToEndBenchmark[paths.length];
     EndToEndBenchmark.Counters counters = new EndToEndBenchmark.Counters();
     double[][] nsPerSpan = new double[paths.length][rounds];
+    List<Map<String, Double>> byRole = new ArrayList<>();
+    List<Map<String, Double>> allocatedByRole = new ArrayList<>();
+    for (int p = 0; p < paths.length; p++) {
+      byRole.add(new TreeMap<>());
+      allocatedByRole.add(new TreeMap<>());
+    }
     try {
       for (int p = 0; p < paths.length; p++) {
         EndToEndBenchmark b = new EndToEndBenchmark();
@@ -64,13 +81,20 @@ public final class EndToEndCpuCheck {
         for (int k = 0; k < paths.length; k++) {
           int p = (k + r) % paths.length; // rotate the order so no path always goes first
           EndToEndBenchmark b = benchmarks[p];
+          Map<Long, Long> threads0 = threadCpu();
+          Map<Long, Long> allocated0 = threadAllocated();
           long cpu0 = os.getProcessCpuTime();
           for (int i = 0; i < perRound; i++) {
             b.deliver(counters);
           }
           b.drainIteration();
           long cpu1 = os.getProcessCpuTime();
-          nsPerSpan[p][r] = (double) (cpu1 - cpu0) / ((long) perRound * batchSize * guests);
+          Map<Long, Long> threads1 = threadCpu();
+          Map<Long, Long> allocated1 = threadAllocated();
+          long spans = (long) perRound * batchSize * guests;
+          nsPerSpan[p][r] = (double) (cpu1 - cpu0) / spans;
+          addByRole(byRole.get(p), threads0, threads1, spans);
+          addByRole(allocatedByRole.get(p), allocated0, allocated1, (long) perRound * guests);
         }
       }
     } finally {
@@ -120,6 +144,80 @@ public final class EndToEndCpuCheck {
           1e9 / median[p],
           raw / median[p],
           bestOtlp / median[p]);
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "%nwhere the CPU goes: mean ns per span by thread (digits in names folded), over all rounds;"
+            + " the rest of the process CPU is GC, JIT and threads that ended%n");
+    for (int p = 0; p < paths.length; p++) {
+      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-15s", paths[p]));
+      byRole.get(p).entrySet().stream()
+          .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+          .filter(e -> e.getValue() / rounds >= 5)
+          .forEach(
+              e ->
+                  line.append(
+                      String.format(Locale.ROOT, "  %s %,.0f", e.getKey(), e.getValue() / rounds)));
+      System.out.println(line);
+    }
+    System.out.printf(
+        Locale.ROOT, "%nbytes allocated per batch by thread (mean over all rounds, at least 64)%n");
+    for (int p = 0; p < paths.length; p++) {
+      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-15s", paths[p]));
+      allocatedByRole.get(p).entrySet().stream()
+          .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+          .filter(e -> e.getValue() / rounds >= 64)
+          .forEach(
+              e ->
+                  line.append(
+                      String.format(Locale.ROOT, "  %s %,.0f", e.getKey(), e.getValue() / rounds)));
+      System.out.println(line);
+    }
+  }
+
+  /** Bytes allocated by every live thread so far, by thread id. */
+  private static Map<Long, Long> threadAllocated() {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long[] ids = threads.getAllThreadIds();
+    long[] bytes = threads.getThreadAllocatedBytes(ids);
+    Map<Long, Long> allocated = new HashMap<>();
+    for (int i = 0; i < ids.length; i++) {
+      if (bytes[i] >= 0) {
+        allocated.put(ids[i], bytes[i]);
+      }
+    }
+    return allocated;
+  }
+
+  /** CPU time of every live thread, by thread id. */
+  private static Map<Long, Long> threadCpu() {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    Map<Long, Long> cpu = new HashMap<>();
+    for (long id : threads.getAllThreadIds()) {
+      long t = threads.getThreadCpuTime(id);
+      if (t >= 0) {
+        cpu.put(id, t);
+      }
+    }
+    return cpu;
+  }
+
+  /**
+   * Adds each thread's growth between two snapshots (CPU time or bytes allocated), divided by
+   * {@code units}, to its role (its folded name).
+   */
+  private static void addByRole(
+      Map<String, Double> roles, Map<Long, Long> before, Map<Long, Long> after, long units) {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    for (Map.Entry<Long, Long> e : after.entrySet()) {
+      long delta = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+      ThreadInfo info = threads.getThreadInfo(e.getKey());
+      if (delta <= 0 || info == null) {
+        continue;
+      }
+      String role = info.getThreadName().replaceAll("[0-9]+", "N");
+      roles.merge(role, (double) delta / units, Double::sum);
     }
   }
 }

@@ -1,6 +1,8 @@
 package dev.spantransport.codec;
 
 import dev.spantransport.codec.internal.TraceRequestWriter;
+import dev.spantransport.policy.AttributePolicy;
+import dev.spantransport.policy.internal.PolicyGate;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
@@ -34,11 +36,30 @@ import java.util.Objects;
  * internal buffer grows to the largest batch and shrinks back after a long run of smaller ones.
  */
 public final class OtlpSpanEncoder {
-  private final TraceRequestWriter writer = new TraceRequestWriter();
+  private final TraceRequestWriter writer;
   private boolean prepared;
 
   /** Creates an encoder. It is not thread-safe: use one per sending thread. */
-  public OtlpSpanEncoder() {}
+  public OtlpSpanEncoder() {
+    writer = new TraceRequestWriter();
+  }
+
+  /**
+   * Creates an encoder that writes every span as {@code policy} leaves it: the bytes are those of
+   * the spans {@link AttributePolicy#apply(SpanData)} returns (and of their resources, {@link
+   * AttributePolicy#apply(Resource)}). A policy that only keeps or drops keys is decided once per
+   * distinct attribute key, as the encoder meets it, so a span it leaves unchanged costs no more
+   * than with no policy; only a span the policy changes is copied. It is not thread-safe: use one
+   * per sending thread.
+   *
+   * @param policy the policy; {@link AttributePolicy#allowAll()} encodes as {@link
+   *     #OtlpSpanEncoder()} does
+   * @since 0.1.0
+   */
+  public OtlpSpanEncoder(AttributePolicy policy) {
+    Objects.requireNonNull(policy, "policy");
+    writer = new TraceRequestWriter(policy.isAllowAll() ? null : new PolicyGate(policy));
+  }
 
   /**
    * Groups and encodes {@code spans} and returns the length of their {@code

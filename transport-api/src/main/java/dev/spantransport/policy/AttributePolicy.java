@@ -153,6 +153,28 @@ public final class AttributePolicy {
   }
 
   /**
+   * Returns whether this policy leaves every attribute with {@code key} exactly as it is, whatever
+   * its value: the key is kept (or is a receiver's identity key, which no rule touches) and its
+   * values are neither redacted, hashed nor capped. An encoder can then write such attributes
+   * straight, deciding once per distinct key instead of applying the policy to every span.
+   */
+  public boolean keepsUnchanged(String key) {
+    if (allowAll) {
+      return true;
+    }
+    int action = decisions.actionFor(key);
+    return action == EXEMPT || (action == KEEP && maxValueLength == 0);
+  }
+
+  /**
+   * Returns whether this policy can change a span whatever its keys are: it caps value lengths or
+   * rewrites span names.
+   */
+  public boolean rewritesValuesOrNames() {
+    return maxValueLength > 0 || spanNamePattern != null;
+  }
+
+  /**
    * Applies the policy to a span: its attributes, its events' and links' attributes, its resource's
    * attributes and its name. Returns {@code span} itself when nothing changes.
    */

@@ -46,7 +46,11 @@ public final class KeyValueCache {
   private final int[] lookups;
   private final int[] hits;
   private final int[] nextValue;
+  private final byte[] verdicts; // per key: a SpanGate's answer, VERDICT_* (0: not asked yet)
   private final int mask;
+
+  private static final byte VERDICT_PASSES = 1;
+  private static final byte VERDICT_FAILS = 2;
 
   /** Creates a cache of {@code keyCapacity} keys (rounded up to a power of two). */
   public KeyValueCache(int keyCapacity) {
@@ -59,6 +63,7 @@ public final class KeyValueCache {
     lookups = new int[size];
     hits = new int[size];
     nextValue = new int[size];
+    verdicts = new byte[size];
     mask = size - 1;
   }
 
@@ -77,6 +82,11 @@ public final class KeyValueCache {
       return j;
     }
     return addKey(key, i, j);
+  }
+
+  /** Whether entry {@code k} (which may be -1) holds {@code key}: a check of a guessed entry. */
+  public boolean holdsKey(int k, String key) {
+    return k >= 0 && keys[k] == key;
   }
 
   private int addKey(String key, int i, int j) {
@@ -98,7 +108,21 @@ public final class KeyValueCache {
     lookups[k] = 0;
     hits[k] = 0;
     nextValue[k] = 0;
+    verdicts[k] = 0;
     return k;
+  }
+
+  /**
+   * Returns whether the key of entry {@code k} {@linkplain SpanGate#passes passes} {@code gate},
+   * asking it only the first time after the key took its place. One cache serves one gate.
+   */
+  public boolean passes(int k, SpanGate gate) {
+    byte verdict = verdicts[k];
+    if (verdict == 0) {
+      verdict = gate.passes(keys[k]) ? VERDICT_PASSES : VERDICT_FAILS;
+      verdicts[k] = verdict;
+    }
+    return verdict == VERDICT_PASSES;
   }
 
   /** Length of the key field of entry {@code k}: tag, length byte and UTF-8 bytes. */

@@ -8,6 +8,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.AttributeType;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.internal.ImmutableKeyValuePairs;
+import java.util.Arrays;
 import java.util.function.BiConsumer;
 
 /**
@@ -40,11 +41,18 @@ public final class KeyValueWriter {
   private final AnyValueWriter values;
   private final KeyValueCache cache;
   private final Visitor visitor = new Visitor();
+  // The key entry last seen at each (tag, attribute position): spans of one kind carry the same
+  // keys in the same order, so the guess nearly always holds and saves the hash lookup.
+  private static final int GUESS_MASK = 63;
+  private final int[] guesses = new int[GUESS_MASK + 1];
+  private SpanGate gate; // null: no gate
+  private boolean gateFailed;
 
   public KeyValueWriter(EncodeBuffer out, AnyValueWriter values, KeyValueCache cache) {
     this.out = out;
     this.values = values;
     this.cache = cache;
+    Arrays.fill(guesses, -1);
   }
 
   private static boolean hasGetData() {
@@ -55,16 +63,39 @@ public final class KeyValueWriter {
     }
   }
 
+  /**
+   * Checks every key written from now on against {@code gate} (null: none), noting in {@link
+   * #gateFailed()} whether one did not pass. The attributes are written either way.
+   */
+  public void gate(SpanGate gate) {
+    this.gate = gate;
+    this.gateFailed = false;
+  }
+
+  /** Whether a key written since {@link #gate} was set did not pass it. */
+  public boolean gateFailed() {
+    return gateFailed;
+  }
+
   /** Writes every attribute as a KeyValue field tagged {@code tag}; returns the end. */
   public int writeAttributes(int pos, byte tag, Attributes attributes) {
-    if (attributes.isEmpty()) {
-      return pos;
-    }
     if (DIRECT_DATA && attributes instanceof ImmutableKeyValuePairs) {
       Object[] data = ((ImmutableKeyValuePairs<?, ?>) attributes).getData();
+      int[] guess = guesses;
       for (int i = 0; i + 1 < data.length; i += 2) {
-        pos = writeKeyValue(pos, tag, (AttributeKey<?>) data[i], data[i + 1]);
+        AttributeKey<?> key = (AttributeKey<?>) data[i];
+        String name = key.getKey();
+        int g = (tag + i) & GUESS_MASK;
+        int k = guess[g];
+        if (!cache.holdsKey(k, name)) {
+          k = cache.keyIndex(name);
+          guess[g] = k;
+        }
+        pos = writeKeyValue(pos, tag, key, name, k, data[i + 1]);
       }
+      return pos;
+    }
+    if (attributes.isEmpty()) {
       return pos;
     }
     Visitor v = visitor;
@@ -77,8 +108,17 @@ public final class KeyValueWriter {
   /** Writes one KeyValue field tagged {@code tag}; returns the end. */
   public int writeKeyValue(int pos, byte tag, AttributeKey<?> key, Object value) {
     String name = key.getKey();
+    return writeKeyValue(pos, tag, key, name, cache.keyIndex(name), value);
+  }
+
+  /** Writes one KeyValue field, the key {@code name} being at cache entry {@code k} (or -1). */
+  private int writeKeyValue(
+      int pos, byte tag, AttributeKey<?> key, String name, int k, Object value) {
     AttributeType type = key.getType();
-    int k = cache.keyIndex(name);
+    SpanGate g = gate;
+    if (g != null && !(k >= 0 ? cache.passes(k, g) : g.passes(name))) {
+      gateFailed = true;
+    }
     // Each type has its own small writer, so that the JIT inlines the common ones here.
     if (type == AttributeType.STRING || type == AttributeType.BOOLEAN) {
       if (k >= 0) {

@@ -478,9 +478,77 @@ public final class OtlpSpanCounter {
     return p;
   }
 
-  /** Walks one attribute (a KeyValue field of a resource, scope, span, event or link) at p. */
+  /**
+   * Walks one attribute (a KeyValue field of a resource, scope, span, event or link) at p. Most
+   * attributes are a key followed by a value that holds one string, bool, int or double: those are
+   * checked here in a straight line, with exactly the checks {@link #keyValue} and {@link
+   * #anyValue} would make. Any other shape (a value first, repeated fields, arrays, key-value
+   * lists, bytes, unknown fields) goes through the general walk from the attribute's start.
+   */
   private int attribute(byte[] b, int p, int end) {
-    return message(b, p, end, KEY_VALUE, 0);
+    int len = length(b, p, end);
+    if (len == BAIL) {
+      return BAIL;
+    }
+    int start = p + ProtoWire.varintSize(len);
+    int stop = start + len;
+    if (start < stop && b[start] == KEY_FIELD) {
+      int keyLength = length(b, start + 1, stop);
+      if (keyLength != BAIL) {
+        int key = start + 1 + ProtoWire.varintSize(keyLength);
+        if (isReserved(b, key, keyLength)) {
+          needsRewrite = true;
+        }
+        int q = key + keyLength;
+        if (q == stop) {
+          return stop;
+        }
+        if (b[q] == VALUE_FIELD) {
+          int valueLength = length(b, q + 1, stop);
+          if (valueLength != BAIL) {
+            int value = q + 1 + ProtoWire.varintSize(valueLength);
+            if (value + valueLength == stop && scalar(b, value, stop)) {
+              return stop;
+            }
+          }
+        }
+      }
+    }
+    return keyValue(b, start, stop, 0) == BAIL ? BAIL : stop;
+  }
+
+  private static final byte KEY_FIELD = OtlpFields.KEY_VALUE_KEY << 3 | LD;
+  private static final byte VALUE_FIELD = OtlpFields.KEY_VALUE_VALUE << 3 | LD;
+
+  /**
+   * Whether the AnyValue body [p, end) of a top-level attribute is empty or exactly one string,
+   * bool, int or double field that {@link #anyValue} accepts; notes a string over the length limit.
+   * False sends the attribute to the general walk, which decides.
+   */
+  private boolean scalar(byte[] b, int p, int end) {
+    if (p == end) {
+      return true;
+    }
+    switch (b[p]) {
+      case OtlpFields.ANY_STRING << 3 | LD:
+        {
+          int len = length(b, p + 1, end);
+          if (len == BAIL || p + 1 + ProtoWire.varintSize(len) + len != end) {
+            return false;
+          }
+          if (len > limits.maxValueLength) {
+            needsRewrite = true;
+          }
+          return true;
+        }
+      case OtlpFields.ANY_BOOL << 3 | VARINT:
+      case OtlpFields.ANY_INT << 3 | VARINT:
+        return varint(b, p + 1, end) == end;
+      case OtlpFields.ANY_DOUBLE << 3 | I64:
+        return end - p == 9;
+      default:
+        return false;
+    }
   }
 
   private int keyValue(byte[] b, int p, int end, int depth) {
@@ -590,6 +658,7 @@ public final class OtlpSpanCounter {
   static boolean isReserved(byte[] b, int p, int len) {
     return len >= RESERVED.length
         && b[p] == 's'
+        && b[p + 1] == 'p'
         && Arrays.equals(b, p, p + RESERVED.length, RESERVED, 0, RESERVED.length);
   }
 

@@ -160,6 +160,17 @@ public final class SpanGroups {
       spanGroup[i] = g;
       groupSpanCount[g]++;
     }
+    if (groupCount == 1) {
+      // The common batch, one resource and one scope: the spans are already in order.
+      resourceGroupStart[0] = 0;
+      resourceGroupStart[1] = 1;
+      groupOrder[0] = 0;
+      groupSpanStart[0] = 0;
+      SpanData[] spans = input;
+      input = ordered; // holds no span: released after the previous batch, or never used
+      ordered = spans;
+      return;
+    }
     // Order groups by resource (first seen), then by first sight within the resource.
     Arrays.fill(resourceGroupStart, 0, resourceCount + 1, 0);
     for (int g = 0; g < groupCount; g++) {

@@ -1,11 +1,11 @@
 package dev.spantransport.codec.internal;
 
 import static dev.spantransport.codec.internal.ProtoWire.readFixed64;
-import static dev.spantransport.codec.internal.ProtoWire.writeFixed32;
+import static dev.spantransport.codec.internal.ProtoWire.writeFixed64;
 
 /**
- * Writes OpenTelemetry's hex trace and span ids as the raw bytes OTLP carries, eight hex digits at
- * a time, without the array {@code SpanContext.getTraceIdBytes()} allocates.
+ * Writes OpenTelemetry's hex trace and span ids as the raw bytes OTLP carries, sixteen hex digits
+ * at a time, without the array {@code SpanContext.getTraceIdBytes()} allocates.
  *
  * <p>An id longer than expected is read digit pair by digit pair up to the expected length, like
  * OpenTelemetry's own decoder reads it; a shorter one is rejected.
@@ -40,8 +40,8 @@ public final class SpanIds {
     }
     byte[] a = ascii;
     hex.getBytes(0, digits, a, 0);
-    for (int i = 0; i < digits; i += 8) {
-      writeFixed32(dst, pos + (i >> 1), decode8(readFixed64(a, i)));
+    for (int i = 0; i < digits; i += 16) {
+      writeFixed64(dst, pos + (i >> 1), decode16(readFixed64(a, i), readFixed64(a, i + 8)));
     }
     return pos + bytes;
   }
@@ -56,6 +56,14 @@ public final class SpanIds {
     long pairs = ((nibbles << 4) | (nibbles >>> 8)) & 0x00FF00FF00FF00FFL;
     pairs = (pairs | (pairs >>> 8)) & 0x0000FFFF0000FFFFL;
     return (int) (pairs | (pairs >>> 16));
+  }
+
+  /**
+   * Decodes sixteen hex digits, {@code low} holding the first eight and {@code high} the next eight
+   * (as {@link #decode8}), into eight bytes (first byte lowest).
+   */
+  static long decode16(long low, long high) {
+    return (decode8(low) & 0xFFFFFFFFL) | ((long) decode8(high) << 32);
   }
 
   private static int writeSlowly(byte[] dst, int pos, String hex, int bytes) {

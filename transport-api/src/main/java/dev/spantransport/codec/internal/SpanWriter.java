@@ -208,7 +208,28 @@ public final class SpanWriter {
         | (remote ? OtlpFields.FLAGS_CONTEXT_IS_REMOTE : 0);
   }
 
+  // OTLP's codes by enum ordinal: one array load instead of a switch over the enum.
+  private static final int[] SPAN_KINDS = new int[SpanKind.values().length];
+  private static final int[] STATUS_CODES = new int[StatusCode.values().length];
+
+  static {
+    for (SpanKind kind : SpanKind.values()) {
+      SPAN_KINDS[kind.ordinal()] = spanKindCode(kind);
+    }
+    for (StatusCode code : StatusCode.values()) {
+      STATUS_CODES[code.ordinal()] = statusCodeValue(code);
+    }
+  }
+
   private static int spanKind(SpanKind kind) {
+    return SPAN_KINDS[kind.ordinal()];
+  }
+
+  private static int statusCode(StatusCode code) {
+    return STATUS_CODES[code.ordinal()];
+  }
+
+  private static int spanKindCode(SpanKind kind) {
     switch (kind) {
       case INTERNAL:
         return 1;
@@ -224,7 +245,7 @@ public final class SpanWriter {
     return 0;
   }
 
-  private static int statusCode(StatusCode code) {
+  private static int statusCodeValue(StatusCode code) {
     switch (code) {
       case OK:
         return 1;

@@ -26,6 +26,8 @@ public final class TraceRequestWriter {
   private final SpanGroups groups = new SpanGroups();
   private final EnvelopeWriter envelopes = new EnvelopeWriter();
   private final SpanWriter spans;
+  private final KeyValueWriter spanAttributes;
+  private final SpanGate gate; // null: spans are written as they are
 
   // Per resource of the batch.
   private byte[][] resourceFields = new byte[4][];
@@ -41,10 +43,21 @@ public final class TraceRequestWriter {
   private int payloadLength;
 
   public TraceRequestWriter() {
+    this(null);
+  }
+
+  /**
+   * Creates a writer that passes every span and resource through {@code gate} (null: none) as it
+   * writes them: a span whose attribute keys all pass is written as it is, any other as the gate
+   * applies it (written again in the same place); each group's resource as the gate applies it.
+   */
+  public TraceRequestWriter(SpanGate gate) {
+    this.gate = gate;
     EncodeBuffer out = spanBytes;
     SpanIds ids = new SpanIds();
     KeyValueWriter attributes =
         new KeyValueWriter(out, new AnyValueWriter(out), new KeyValueCache(128));
+    spanAttributes = attributes;
     TraceStateWriter traceStates = new TraceStateWriter(out);
     spans =
         new SpanWriter(
@@ -97,7 +110,8 @@ public final class TraceRequestWriter {
     int p = 0;
     long total = 0;
     for (int r = 0; r < resourceCount; r++) {
-      int resourceSlot = envelopes.resource(g.resource(r));
+      int resourceSlot =
+          envelopes.resource(gate == null ? g.resource(r) : gate.apply(g.resource(r)));
       resourceFields[r] = envelopes.resourceField(resourceSlot);
       resourceTails[r] = envelopes.resourceTail(resourceSlot);
       long resourceSpans = resourceFields[r].length + resourceTails[r].length;
@@ -108,7 +122,7 @@ public final class TraceRequestWriter {
         scopeTails[group] = envelopes.scopeTail(scopeSlot);
         groupBytesStart[group] = p;
         for (int i = g.firstSpan(group), last = i + g.groupSpanCount(group); i < last; i++) {
-          p = writer.write(p, TAG_SPAN, g.span(i));
+          p = gate == null ? writer.write(p, TAG_SPAN, g.span(i)) : writeGated(p, g.span(i));
         }
         groupBytesEnd[group] = p;
         long scopeSpans = scopeFields[group].length + (long) (p - groupBytesStart[group]);
@@ -120,6 +134,29 @@ public final class TraceRequestWriter {
       total += 1 + varintSize((int) resourceSpans) + resourceSpans;
     }
     return checkedLength(total);
+  }
+
+  /**
+   * Writes {@code span} as the gate leaves it: straight when every attribute key passes (decided
+   * per distinct key, as the keys are written), else again at {@code pos} as the gate applies it.
+   */
+  private int writeGated(int pos, SpanData span) {
+    KeyValueWriter attributes = spanAttributes;
+    if (gate.decidesByKey()) {
+      attributes.gate(gate);
+      int end;
+      boolean failed;
+      try {
+        end = spans.write(pos, TAG_SPAN, span);
+      } finally {
+        failed = attributes.gateFailed();
+        attributes.gate(null);
+      }
+      if (!failed) {
+        return end;
+      }
+    }
+    return spans.write(pos, TAG_SPAN, gate.apply(span));
   }
 
   private static int checkedLength(long length) {

@@ -1,6 +1,7 @@
 package dev.spantransport.vsock.guest.internal;
 
 import dev.spantransport.codec.OtlpSpanEncoder;
+import dev.spantransport.policy.AttributePolicy;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.util.Collection;
 
@@ -12,7 +13,17 @@ import java.util.Collection;
  */
 public final class OtlpBatchEncoder implements BatchEncoder {
 
-  private final OtlpSpanEncoder encoder = new OtlpSpanEncoder();
+  private final OtlpSpanEncoder encoder;
+
+  /** Encodes spans as they are. */
+  public OtlpBatchEncoder() {
+    encoder = new OtlpSpanEncoder();
+  }
+
+  /** Encodes spans as {@code policy} leaves them, deciding per distinct key while encoding. */
+  public OtlpBatchEncoder(AttributePolicy policy) {
+    encoder = new OtlpSpanEncoder(policy);
+  }
 
   @Override
   public int prepare(Collection<SpanData> spans) {

@@ -272,7 +272,7 @@ final class Connection implements FrameHandler {
     if (required > in.capacity() && !in.hasRemaining()) {
       // Grown only once full, by doubling: charged as bytes arrive, not as announced.
       int size = (int) Math.min(required, 2L * in.capacity());
-      if (!reserve(size - in.capacity())) {
+      if (!reserve(size - in.capacity()) && !(releaseSpare() && reserve(size - in.capacity()))) {
         waitForMemory();
         return 0;
       }
@@ -286,7 +286,7 @@ final class Connection implements FrameHandler {
       return 1;
     }
     long credit = in.capacity();
-    if (!reserve(credit)) {
+    if (!reserve(credit) && !(releaseSpare() && reserve(credit))) {
       waitForMemory();
       return 0;
     }
@@ -756,6 +756,7 @@ final class Connection implements FrameHandler {
       spare = null;
       return payload;
     }
+    releaseSpare(); // too small for this batch: its memory goes to the copy instead
     if (copyCredit >= length) {
       copyCredit -= length; // covered by the credit reserved before this read
       return new byte[length];
@@ -770,6 +771,31 @@ final class Connection implements FrameHandler {
     } else {
       context.budget.release(payload.length);
     }
+  }
+
+  /**
+   * Whether a payload copy of {@code length} bytes may stay as the spare for the next batch: up to
+   * the read buffer's size (frames of that size already arrive), and only while the connection's
+   * share still covers its next read beside it. A steady stream of batches then reuses one array
+   * instead of allocating one per batch; the spare goes back after a quiet second or when a read
+   * needs its memory.
+   */
+  private boolean keepsAsSpare(int length) {
+    return spare == null
+        && state != CLOSED
+        && session != null
+        && (length <= baseSize
+            || (length <= in.capacity() && held + in.capacity() <= connectionShare));
+  }
+
+  /** Releases the spare copy buffer; returns whether there was one. */
+  private boolean releaseSpare() {
+    if (spare == null) {
+      return false;
+    }
+    release(spare.length);
+    spare = null;
+    return true;
   }
 
   /**
@@ -1106,8 +1132,8 @@ final class Connection implements FrameHandler {
     if (payload == null) {
       return;
     }
-    if (spare == null && state != CLOSED && payload.length <= baseSize && session != null) {
-      spare = payload; // stays accounted; reused for the next small batch
+    if (keepsAsSpare(payload.length)) {
+      spare = payload; // stays accounted; reused for the next batch
     } else {
       release(payload.length);
     }

@@ -1,12 +1,12 @@
 package dev.spantransport.vsock.host.internal;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Remembers, per guest session id, the highest sequence the receiver has acknowledged, so that a
@@ -58,9 +58,11 @@ public final class SessionTable {
     private int holders; // guarded by the table
     private final int maxSettled;
     // guarded by this session
-    private final Map<Long, Slot> inSinks = new HashMap<>();
-    private final Map<Long, List<Slot>> waiters = new HashMap<>();
-    private final TreeMap<Long, Boolean> settled = new TreeMap<>(); // sequence -> refused
+    // Kept in primitive tables: a steady stream of batches claims, finishes and acks without
+    // allocating (no boxed sequence, no map entry).
+    private final SlotsBySequence inSinks = new SlotsBySequence();
+    private final Map<Long, List<Slot>> waiters = new HashMap<>(); // only after a reconnect
+    private final SettledSequences settled = new SettledSequences();
 
     Session(long idHigh, long idLow, int maxSettled) {
       this.idHigh = idHigh;
@@ -82,7 +84,7 @@ public final class SessionTable {
     public synchronized void ack(long sequence) {
       if (sequence > acked) {
         acked = sequence;
-        settled.headMap(sequence, true).clear();
+        settled.removeUpTo(sequence);
       }
     }
 
@@ -96,9 +98,9 @@ public final class SessionTable {
       if (sequence <= acked) {
         return SETTLED;
       }
-      Boolean refused = settled.get(sequence);
-      if (refused != null) {
-        return refused ? REFUSED_BEFORE : SETTLED;
+      int verdict = settled.get(sequence);
+      if (verdict != SettledSequences.ABSENT) {
+        return verdict == SettledSequences.REFUSED ? REFUSED_BEFORE : SETTLED;
       }
       Slot owner = inSinks.get(sequence);
       if (owner == null) {
@@ -118,7 +120,7 @@ public final class SessionTable {
       if (outcome != RETRY && sequence > acked && settled.size() < maxSettled) {
         settled.put(sequence, outcome == REFUSED);
       }
-      return waiters.remove(sequence);
+      return waiters.isEmpty() ? null : waiters.remove(sequence);
     }
 
     /** Returns how many of this session's batches are in the sinks now. */
@@ -137,6 +139,148 @@ public final class SessionTable {
 
     long idLow() {
       return idLow;
+    }
+  }
+
+  /**
+   * The batches of one session in the sinks, by sequence: an open-addressing table of primitive
+   * sequences (linear probing, deletion by shifting back), grown when half full, never shrunk.
+   */
+  static final class SlotsBySequence {
+    private long[] sequences = new long[16];
+    private Slot[] slots = new Slot[16];
+    private int size;
+
+    int size() {
+      return size;
+    }
+
+    private static int hash(long sequence) {
+      long h = sequence * 0x9E3779B97F4A7C15L;
+      return (int) (h ^ (h >>> 32));
+    }
+
+    Slot get(long sequence) {
+      int mask = slots.length - 1;
+      for (int i = hash(sequence) & mask; slots[i] != null; i = (i + 1) & mask) {
+        if (sequences[i] == sequence) {
+          return slots[i];
+        }
+      }
+      return null;
+    }
+
+    /** Maps {@code sequence} to {@code slot} (not null), replacing any slot it had. */
+    void put(long sequence, Slot slot) {
+      if (2 * (size + 1) > slots.length) {
+        grow();
+      }
+      int mask = slots.length - 1;
+      int i = hash(sequence) & mask;
+      while (slots[i] != null) {
+        if (sequences[i] == sequence) {
+          slots[i] = slot;
+          return;
+        }
+        i = (i + 1) & mask;
+      }
+      sequences[i] = sequence;
+      slots[i] = slot;
+      size++;
+    }
+
+    void remove(long sequence) {
+      int mask = slots.length - 1;
+      int i = hash(sequence) & mask;
+      while (slots[i] != null && sequences[i] != sequence) {
+        i = (i + 1) & mask;
+      }
+      if (slots[i] == null) {
+        return;
+      }
+      size--;
+      // Shift back the entries after i that probed past it, so no lookup stops short.
+      int gap = i;
+      for (int j = (i + 1) & mask; slots[j] != null; j = (j + 1) & mask) {
+        int home = hash(sequences[j]) & mask;
+        if (((j - home) & mask) >= ((j - gap) & mask)) {
+          sequences[gap] = sequences[j];
+          slots[gap] = slots[j];
+          gap = j;
+        }
+      }
+      slots[gap] = null;
+    }
+
+    private void grow() {
+      long[] oldSequences = sequences;
+      Slot[] oldSlots = slots;
+      sequences = new long[oldSlots.length * 2];
+      slots = new Slot[oldSlots.length * 2];
+      size = 0;
+      for (int i = 0; i < oldSlots.length; i++) {
+        if (oldSlots[i] != null) {
+          put(oldSequences[i], oldSlots[i]);
+        }
+      }
+    }
+  }
+
+  /**
+   * Settled sequences of one session above its acked one, with whether each was refused: a sorted
+   * array (batches settle nearly in order, so an insert is nearly always an append), grown as
+   * needed up to the session's bound.
+   */
+  static final class SettledSequences {
+    static final int ABSENT = 0;
+    static final int DELIVERED = 1;
+    static final int REFUSED = 2;
+
+    private long[] sequences = new long[8];
+    private boolean[] refused = new boolean[8];
+    private int size;
+
+    int size() {
+      return size;
+    }
+
+    /** {@link #ABSENT}, {@link #DELIVERED} or {@link #REFUSED}. */
+    int get(long sequence) {
+      int i = Arrays.binarySearch(sequences, 0, size, sequence);
+      if (i < 0) {
+        return ABSENT;
+      }
+      return refused[i] ? REFUSED : DELIVERED;
+    }
+
+    void put(long sequence, boolean wasRefused) {
+      int i = Arrays.binarySearch(sequences, 0, size, sequence);
+      if (i >= 0) {
+        refused[i] = wasRefused;
+        return;
+      }
+      i = -i - 1;
+      if (size == sequences.length) {
+        sequences = Arrays.copyOf(sequences, size * 2);
+        refused = Arrays.copyOf(refused, size * 2);
+      }
+      System.arraycopy(sequences, i, sequences, i + 1, size - i);
+      System.arraycopy(refused, i, refused, i + 1, size - i);
+      sequences[i] = sequence;
+      refused[i] = wasRefused;
+      size++;
+    }
+
+    /** Forgets every sequence up to {@code sequence}, inclusive. */
+    void removeUpTo(long sequence) {
+      int i = Arrays.binarySearch(sequences, 0, size, sequence);
+      int removed = i >= 0 ? i + 1 : -i - 1;
+      if (removed == 0) {
+        return;
+      }
+      size -= removed;
+      System.arraycopy(sequences, removed, sequences, 0, size);
+      System.arraycopy(refused, removed, refused, 0, size);
     }
   }
 

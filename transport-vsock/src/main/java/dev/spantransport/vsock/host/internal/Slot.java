@@ -116,7 +116,12 @@ final class Slot {
         result = CompletableResultCode.ofFailure();
       }
       results[i] = result;
-      result.whenComplete(callbacks[i]);
+      if (result.isDone()) {
+        // What whenComplete would do, without the list it allocates for every callback.
+        callbacks[i].run();
+      } else {
+        result.whenComplete(callbacks[i]);
+      }
     }
   }
 }
