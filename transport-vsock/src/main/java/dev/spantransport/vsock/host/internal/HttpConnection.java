@@ -495,7 +495,7 @@ final class HttpConnection {
 
   /** A logs or metrics request: the same check as a LOGS or METRICS frame, then the sinks. */
   private void completeSignal(byte[] payload, int length, long reserved) {
-    SignalCheck check = connection.signalCheck();
+    SignalCheck check = connection.frames.signalCheck();
     int items;
     byte[] sanitized;
     try {
@@ -548,7 +548,7 @@ final class HttpConnection {
     slot.failed = false;
     slot.startNanos = System.nanoTime();
     slot.batch =
-        Connection.batch(signal, connection.peer, identity, "", sequence, spans, payload, length);
+        BatchWindow.batch(signal, connection.peer, identity, "", sequence, spans, payload, length);
     context.metrics.batchReceived(connection.guest, signal, spans);
     phase = SINK;
     slot.offerTo(context, context.connectionLog);
