@@ -1,16 +1,13 @@
 package dev.spantransport.sink;
 
-import com.google.protobuf.InvalidProtocolBufferException;
+import dev.spantransport.sink.internal.ExporterHandOff;
 import dev.spantransport.sink.internal.ProtoSignals;
 import dev.spantransport.text.RateLimitedLogger;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.logs.data.LogRecordData;
 import io.opentelemetry.sdk.logs.export.LogRecordExporter;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -56,30 +53,15 @@ public final class LogRecordExporterSink implements LogSink {
     if (shutdown.get()) {
       return CompletableResultCode.ofFailure();
     }
-    List<LogRecordData> logs;
-    try {
-      ExportLogsServiceRequest request =
-          ExportLogsServiceRequest.parseFrom(
-              java.nio.ByteBuffer.wrap(batch.buffer(), batch.offset(), batch.length()).slice());
-      logs = ProtoSignals.logs(request, batch.identity());
-    } catch (InvalidProtocolBufferException | RuntimeException e) {
-      logger.log(
-          Level.WARNING,
-          "dropping undecodable log batch " + batch.sequence() + " from " + batch.peer(),
-          e);
-      return CompletableResultCode.ofExceptionalFailure(
-          new BatchRejectedException("cannot decode the OTLP logs request: " + e.getMessage(), e));
-    }
-    CompletableResultCode result;
-    try {
-      result = exporter.export(logs);
-    } catch (BatchRejectedException e) {
-      return CompletableResultCode.ofExceptionalFailure(e);
-    } catch (RuntimeException e) {
-      logger.log(Level.WARNING, "exporter " + exporter + " threw", e);
-      return CompletableResultCode.ofFailure();
-    }
-    return result == null ? CompletableResultCode.ofFailure() : result;
+    return ExporterHandOff.export(
+        batch,
+        "logs",
+        b ->
+            ProtoSignals.logs(
+                ExportLogsServiceRequest.parseFrom(ProtoSignals.payload(b)), b.identity()),
+        exporter::export,
+        exporter,
+        logger);
   }
 
   /** Flushes the exporter. */

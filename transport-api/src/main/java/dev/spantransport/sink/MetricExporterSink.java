@@ -1,16 +1,13 @@
 package dev.spantransport.sink;
 
-import com.google.protobuf.InvalidProtocolBufferException;
+import dev.spantransport.sink.internal.ExporterHandOff;
 import dev.spantransport.sink.internal.ProtoSignals;
 import dev.spantransport.text.RateLimitedLogger;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -56,31 +53,15 @@ public final class MetricExporterSink implements MetricSink {
     if (shutdown.get()) {
       return CompletableResultCode.ofFailure();
     }
-    List<MetricData> metrics;
-    try {
-      ExportMetricsServiceRequest request =
-          ExportMetricsServiceRequest.parseFrom(
-              java.nio.ByteBuffer.wrap(batch.buffer(), batch.offset(), batch.length()).slice());
-      metrics = ProtoSignals.metrics(request, batch.identity());
-    } catch (InvalidProtocolBufferException | RuntimeException e) {
-      logger.log(
-          Level.WARNING,
-          "dropping undecodable metric batch " + batch.sequence() + " from " + batch.peer(),
-          e);
-      return CompletableResultCode.ofExceptionalFailure(
-          new BatchRejectedException(
-              "cannot decode the OTLP metrics request: " + e.getMessage(), e));
-    }
-    CompletableResultCode result;
-    try {
-      result = exporter.export(metrics);
-    } catch (BatchRejectedException e) {
-      return CompletableResultCode.ofExceptionalFailure(e);
-    } catch (RuntimeException e) {
-      logger.log(Level.WARNING, "exporter " + exporter + " threw", e);
-      return CompletableResultCode.ofFailure();
-    }
-    return result == null ? CompletableResultCode.ofFailure() : result;
+    return ExporterHandOff.export(
+        batch,
+        "metrics",
+        b ->
+            ProtoSignals.metrics(
+                ExportMetricsServiceRequest.parseFrom(ProtoSignals.payload(b)), b.identity()),
+        exporter::export,
+        exporter,
+        logger);
   }
 
   /** Flushes the exporter. */

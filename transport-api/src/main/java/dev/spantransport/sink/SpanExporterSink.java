@@ -1,7 +1,7 @@
 package dev.spantransport.sink;
 
-import dev.spantransport.codec.MalformedPayloadException;
 import dev.spantransport.codec.OtlpSpanDecoder;
+import dev.spantransport.sink.internal.ExporterHandOff;
 import dev.spantransport.sink.internal.GuestResources;
 import dev.spantransport.text.RateLimitedLogger;
 import io.opentelemetry.api.common.Attributes;
@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -70,28 +69,13 @@ public final class SpanExporterSink implements SpanSink {
     if (shutdown.get()) {
       return CompletableResultCode.ofFailure();
     }
-    List<SpanData> decoded;
-    try {
-      decoded = DECODER.decode(batch.buffer(), batch.offset(), batch.length());
-    } catch (MalformedPayloadException e) {
-      logger.log(
-          Level.WARNING,
-          "dropping malformed batch " + batch.sequence() + " from " + batch.peer(),
-          e);
-      return CompletableResultCode.ofExceptionalFailure(
-          new BatchRejectedException("malformed OTLP payload: " + e.getMessage(), e));
-    }
-    List<SpanData> tagged = tag(decoded, batch.identity());
-    CompletableResultCode result;
-    try {
-      result = exporter.export(tagged);
-    } catch (BatchRejectedException e) {
-      return CompletableResultCode.ofExceptionalFailure(e);
-    } catch (RuntimeException e) {
-      logger.log(Level.WARNING, "exporter " + exporter + " threw", e);
-      return CompletableResultCode.ofFailure();
-    }
-    return result == null ? CompletableResultCode.ofFailure() : result;
+    return ExporterHandOff.export(
+        batch,
+        "spans",
+        b -> tag(DECODER.decode(b.buffer(), b.offset(), b.length()), b.identity()),
+        exporter::export,
+        exporter,
+        logger);
   }
 
   /** Flushes the exporter. */

@@ -84,6 +84,11 @@ public final class ProtoSignals {
 
   private ProtoSignals() {}
 
+  /** The batch's payload as a buffer of its own, for protobuf-java's {@code parseFrom}. */
+  public static java.nio.ByteBuffer payload(dev.spantransport.sink.OtlpBatch batch) {
+    return java.nio.ByteBuffer.wrap(batch.buffer(), batch.offset(), batch.length()).slice();
+  }
+
   /** Returns the log records of {@code request}, their resources tagged with {@code identity}. */
   public static List<LogRecordData> logs(ExportLogsServiceRequest request, Attributes identity) {
     List<LogRecordData> out = new ArrayList<>();
