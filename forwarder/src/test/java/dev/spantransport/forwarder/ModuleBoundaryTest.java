@@ -15,9 +15,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The forwarder and the Kafka sink use only the public API of the modules they build on: no main
- * source file imports an {@code internal} package other than its own module's. (What another module
- * keeps internal may change in any release; what they need is public API.)
+ * Every module uses only the public API of the modules it builds on: no main source file of
+ * transport-vsock, the forwarder, the Kafka sink or the examples imports an {@code internal}
+ * package other than its own module's. (What another module keeps internal may change in any
+ * release; what they need is public API.)
  */
 class ModuleBoundaryTest {
 
@@ -38,6 +39,22 @@ class ModuleBoundaryTest {
         List.of(),
         foreignInternalImports(
             Path.of("../sink-kafka/src/main/java"), "dev.spantransport.sink.kafka."));
+  }
+
+  @Test
+  void vsockModuleImportsNoOtherModulesInternalPackage() {
+    assertEquals(
+        List.of(),
+        foreignInternalImports(
+            Path.of("../transport-vsock/src/main/java"), "dev.spantransport.vsock."));
+  }
+
+  @Test
+  void examplesImportNoInternalPackage() {
+    assertEquals(
+        List.of(),
+        foreignInternalImports(
+            Path.of("../examples/src/main/java"), "dev.spantransport.examples."));
   }
 
   @Test

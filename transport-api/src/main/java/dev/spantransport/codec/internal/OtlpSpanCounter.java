@@ -5,6 +5,7 @@ import static dev.spantransport.codec.internal.ProtoWire.WIRETYPE_FIXED64;
 import static dev.spantransport.codec.internal.ProtoWire.WIRETYPE_LENGTH_DELIMITED;
 import static dev.spantransport.codec.internal.ProtoWire.WIRETYPE_VARINT;
 
+import dev.spantransport.policy.AttributePolicy;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -37,7 +38,7 @@ public final class OtlpSpanCounter {
   public static final int BAIL = -1;
 
   /** The prefix of attribute keys only the host may set: the guest's transport identity. */
-  public static final String RESERVED_PREFIX = "spantransport.peer.";
+  public static final String RESERVED_PREFIX = AttributePolicy.RESERVED_PREFIX;
 
   private static final byte[] RESERVED = RESERVED_PREFIX.getBytes(StandardCharsets.US_ASCII);
 

@@ -454,7 +454,7 @@ final class FrameDispatch implements FrameHandler {
   /** Returns this connection's logs and metrics check, created on first use. */
   SignalCheck signalCheck() {
     if (signalCheck == null) {
-      signalCheck = new SignalCheck(config.maxSpansPerFrame());
+      signalCheck = new SignalCheck(payloads.otlp());
     }
     return signalCheck;
   }

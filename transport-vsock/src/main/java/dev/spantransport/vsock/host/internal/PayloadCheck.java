@@ -1,8 +1,8 @@
 package dev.spantransport.vsock.host.internal;
 
 import dev.spantransport.codec.MalformedPayloadException;
-import dev.spantransport.codec.internal.OtlpSanitizer;
-import dev.spantransport.codec.internal.OtlpSpanCounter;
+import dev.spantransport.codec.OtlpPayloadCheck;
+import dev.spantransport.policy.AttributePolicy;
 import io.opentelemetry.api.common.Attributes;
 import java.util.logging.Level;
 
@@ -20,18 +20,19 @@ final class PayloadCheck {
   private final ReceiverContext context;
   private final Attributes guest;
   private final String label;
-  private final OtlpSanitizer sanitizer;
+  private final OtlpPayloadCheck check;
 
   PayloadCheck(ReceiverContext context, Attributes guest, String label) {
     this.context = context;
     this.guest = guest;
     this.label = label;
-    this.sanitizer = new OtlpSanitizer(context.payloadLimits);
+    this.check =
+        OtlpPayloadCheck.create(context.config.spanLimits(), context.config.maxSpansPerFrame());
   }
 
   /** Validates the payload and returns its span count. */
   int countSpans(byte[] buffer, int offset, int length) throws MalformedPayloadException {
-    return sanitizer.countSpans(buffer, offset, length);
+    return check.countSpans(buffer, offset, length);
   }
 
   /**
@@ -39,20 +40,20 @@ final class PayloadCheck {
    * bytes can go as they are (the common case, decided by the counting pass).
    */
   byte[] sanitize(byte[] buffer, int offset, int length, long sequence) {
-    if (!sanitizer.needsRewrite()) {
+    if (!check.needsRewrite()) {
       return null;
     }
-    byte[] out = sanitizer.sanitize(buffer, offset, length);
+    byte[] out = check.rewriteSpans(buffer, offset, length);
     if (out == null) {
       return null;
     }
-    long stripped = sanitizer.stripped();
+    long stripped = check.stripped();
     ReceiverMetrics m = context.metrics;
     m.stripped(guest, stripped);
-    m.limited(guest, ReceiverMetrics.LIMITED_ATTRIBUTES, sanitizer.droppedAttributes());
-    m.limited(guest, ReceiverMetrics.LIMITED_EVENTS, sanitizer.droppedEvents());
-    m.limited(guest, ReceiverMetrics.LIMITED_LINKS, sanitizer.droppedLinks());
-    m.limited(guest, ReceiverMetrics.LIMITED_VALUES, sanitizer.truncatedValues());
+    m.limited(guest, ReceiverMetrics.LIMITED_ATTRIBUTES, check.droppedAttributes());
+    m.limited(guest, ReceiverMetrics.LIMITED_EVENTS, check.droppedEvents());
+    m.limited(guest, ReceiverMetrics.LIMITED_LINKS, check.droppedLinks());
+    m.limited(guest, ReceiverMetrics.LIMITED_VALUES, check.truncatedValues());
     context.payloadLog.log(
         Level.WARNING,
         "batch "
@@ -62,21 +63,26 @@ final class PayloadCheck {
             + ": removed "
             + stripped
             + " attributes under the reserved prefix "
-            + OtlpSpanCounter.RESERVED_PREFIX
+            + AttributePolicy.RESERVED_PREFIX
             + "; over the span limits dropped "
-            + sanitizer.droppedAttributes()
+            + check.droppedAttributes()
             + " attributes, "
-            + sanitizer.droppedEvents()
+            + check.droppedEvents()
             + " events, "
-            + sanitizer.droppedLinks()
+            + check.droppedLinks()
             + " links and cut "
-            + sanitizer.truncatedValues()
+            + check.truncatedValues()
             + " values");
     return out;
   }
 
+  /** The check itself, which this connection's logs and metrics share. */
+  OtlpPayloadCheck otlp() {
+    return check;
+  }
+
   @Override
   public String toString() {
-    return "PayloadCheck{" + sanitizer + "}";
+    return "PayloadCheck{" + check + "}";
   }
 }

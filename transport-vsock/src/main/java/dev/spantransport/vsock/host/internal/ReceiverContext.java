@@ -1,6 +1,5 @@
 package dev.spantransport.vsock.host.internal;
 
-import dev.spantransport.codec.internal.PayloadLimits;
 import dev.spantransport.sink.LogBatch;
 import dev.spantransport.sink.LogSink;
 import dev.spantransport.sink.MetricBatch;
@@ -41,7 +40,6 @@ public final class ReceiverContext {
   final AtomicInteger connections = new AtomicInteger();
   final RateLimitedLogger connectionLog = new RateLimitedLogger(LOGGER, 20, 10_000);
   final RateLimitedLogger payloadLog = new RateLimitedLogger(LOGGER, 1, 60_000);
-  final PayloadLimits payloadLimits;
 
   /** Every open connection, for {@link #guests()} and the per-guest gauges. */
   final Set<Connection> live = ConcurrentHashMap.newKeySet();
@@ -60,7 +58,6 @@ public final class ReceiverContext {
     this.peers = new PeerLimits(config.maxConnectionsPerPeer(), config.peerReceiveBufferBudget());
     // Settled sequences a session needs: the batches of one window after a refused one, twice.
     this.sessions = new SessionTable(config.sessionTableSize(), 2 * config.window());
-    this.payloadLimits = PayloadLimits.of(config.spanLimits());
     MeterProvider provider = config.meterProvider();
     this.metrics = new ReceiverMetrics(provider == null ? MeterProvider.noop() : provider);
     metrics.observeGuests(live);

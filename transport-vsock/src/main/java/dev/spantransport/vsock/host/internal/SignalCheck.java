@@ -2,8 +2,8 @@ package dev.spantransport.vsock.host.internal;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.spantransport.codec.MalformedPayloadException;
-import dev.spantransport.codec.internal.OtlpSignalCounter;
-import dev.spantransport.codec.internal.OtlpSpanCounter;
+import dev.spantransport.codec.OtlpPayloadCheck;
+import dev.spantransport.policy.AttributePolicy;
 import dev.spantransport.spi.Signal;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
@@ -24,14 +24,15 @@ import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
 import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.sdk.trace.SpanLimits;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * One connection's check of its guest's logs and metrics payloads before any sink sees them, the
- * twin of {@link PayloadCheck} for spans: {@link OtlpSignalCounter} validates and counts in one
- * pass without allocating; only a payload carrying attribute keys under {@code spantransport.peer.}
+ * twin of {@link PayloadCheck} for spans: {@link OtlpPayloadCheck} validates and counts in one pass
+ * without allocating; only a payload carrying attribute keys under {@code spantransport.peer.}
  * (identity comes from the socket) is then rewritten without them, through protobuf-java's
  * generated classes. That path is rare (no honest SDK writes those keys) and runs after the
  * validation, so its allocation is bounded by the frame length.
@@ -40,11 +41,11 @@ import java.util.List;
  */
 final class SignalCheck {
 
-  private final OtlpSignalCounter counter;
+  private final OtlpPayloadCheck check;
   private long stripped;
 
-  SignalCheck(int maxItems) {
-    this.counter = new OtlpSignalCounter(maxItems);
+  SignalCheck(OtlpPayloadCheck check) {
+    this.check = check;
   }
 
   /**
@@ -54,7 +55,7 @@ final class SignalCheck {
    *     limit ({@link #overLimit()} then says so)
    */
   int count(Signal signal, byte[] buffer, int offset, int length) throws MalformedPayloadException {
-    return counter.count(signal, buffer, offset, length);
+    return check.countItems(signal, buffer, offset, length);
   }
 
   /**
@@ -63,7 +64,8 @@ final class SignalCheck {
    */
   static int countAll(Signal signal, byte[] buffer, int offset, int length) {
     try {
-      return new OtlpSignalCounter(Integer.MAX_VALUE).count(signal, buffer, offset, length);
+      return OtlpPayloadCheck.create(SpanLimits.getDefault(), Integer.MAX_VALUE)
+          .countItems(signal, buffer, offset, length);
     } catch (MalformedPayloadException e) {
       return -1;
     }
@@ -71,7 +73,7 @@ final class SignalCheck {
 
   /** Whether the last {@link #count} failed only because of the item limit. */
   boolean overLimit() {
-    return counter.overLimit();
+    return check.overLimit();
   }
 
   /** Attributes removed by the last {@link #sanitize} that returned a payload. */
@@ -83,12 +85,12 @@ final class SignalCheck {
    * Returns the payload last counted without the reserved attributes, or null when it has none and
    * can go as it is (the common case).
    *
-   * @throws MalformedPayloadException if protobuf-java cannot parse what the counter accepted (e.g.
-   *     a string that is not UTF-8)
+   * @throws MalformedPayloadException if protobuf-java cannot parse what the check accepted (e.g. a
+   *     string that is not UTF-8)
    */
   byte[] sanitize(Signal signal, byte[] buffer, int offset, int length)
       throws MalformedPayloadException {
-    if (!counter.hasReservedKeys()) {
+    if (!check.needsRewrite()) {
       return null;
     }
     stripped = 0;
@@ -206,7 +208,7 @@ final class SignalCheck {
   private List<KeyValue> strip(List<KeyValue> attributes) {
     List<KeyValue> kept = new ArrayList<>(attributes.size());
     for (KeyValue kv : attributes) {
-      if (kv.getKey().startsWith(OtlpSpanCounter.RESERVED_PREFIX)) {
+      if (kv.getKey().startsWith(AttributePolicy.RESERVED_PREFIX)) {
         stripped++;
         continue;
       }
@@ -234,6 +236,6 @@ final class SignalCheck {
 
   @Override
   public String toString() {
-    return "SignalCheck{" + counter + "}";
+    return "SignalCheck{" + check + "}";
   }
 }
