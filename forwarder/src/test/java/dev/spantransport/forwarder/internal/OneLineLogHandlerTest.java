@@ -83,6 +83,25 @@ class OneLineLogHandlerTest {
   }
 
   @Test
+  void librariesLoggingThroughSlf4jReachTheForwardersLog() throws Exception {
+    // The Kafka client, libthrift and zipkin-reporter log through SLF4J; without a binding their
+    // warnings (a broker refusing us, a bad certificate) would be lost.
+    org.slf4j.Logger kafka = org.slf4j.LoggerFactory.getLogger("org.apache.kafka.clients.Example");
+    List<String> lines =
+        logJson(
+            "info",
+            () -> {
+              kafka.warn("Connection to node {} could not be established", 1);
+              kafka.debug("not at info level");
+            });
+    assertEquals(1, lines.size(), String.join("\n", lines));
+    JsonNode warn = JSON.readTree(lines.get(0));
+    assertEquals("WARN", warn.get("level").asText());
+    assertEquals("Connection to node 1 could not be established", warn.get("msg").asText());
+    assertEquals("org.apache.kafka.clients.Example", warn.get("logger").asText());
+  }
+
+  @Test
   void textLinesFillInMessageParameters() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     OneLineLogHandler handler =
