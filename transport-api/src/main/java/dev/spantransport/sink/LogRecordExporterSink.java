@@ -11,11 +11,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 /**
- * A {@link LogSink} that decodes each batch into the SDK's {@link LogRecordData} and hands it to an
- * OpenTelemetry {@link LogRecordExporter}, so any log exporter (OTLP, logging, a vendor's) plugs in
- * as it is: the logs counterpart of {@link SpanExporterSink}, with the same identity and failure
- * rules. Every resource gets the guest's {@linkplain OtlpBatch#identity() identity}, replacing
- * payload attributes under {@code spantransport.peer.}.
+ * A {@link LogSink} that decodes each batch into the SDK's {@link
+ * io.opentelemetry.sdk.logs.data.LogRecordData} and hands it to an OpenTelemetry {@link
+ * LogRecordExporter}, so any log exporter (OTLP, logging, a vendor's) plugs in as it is: the logs
+ * counterpart of {@link SpanExporterSink}, with the same identity and failure rules. Every resource
+ * gets the guest's {@linkplain OtlpBatch#identity() identity}, replacing payload attributes under
+ * {@code spantransport.peer.}.
  *
  * <p>Decoding uses opentelemetry-proto's generated classes on the calling (receiver) thread; it is
  * not the span path, and a receiver only builds these batches when a log sink is configured. Needs

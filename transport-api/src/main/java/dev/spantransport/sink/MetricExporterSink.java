@@ -11,11 +11,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 /**
- * A {@link MetricSink} that decodes each batch into the SDK's {@link MetricData} and hands it to an
- * OpenTelemetry {@link MetricExporter}, so any metric exporter (OTLP, Prometheus push, logging)
- * plugs in as it is: the metrics counterpart of {@link SpanExporterSink}, with the same identity
- * and failure rules. Every resource gets the guest's {@linkplain OtlpBatch#identity() identity},
- * replacing payload attributes under {@code spantransport.peer.}.
+ * A {@link MetricSink} that decodes each batch into the SDK's {@link
+ * io.opentelemetry.sdk.metrics.data.MetricData} and hands it to an OpenTelemetry {@link
+ * MetricExporter}, so any metric exporter (OTLP, Prometheus push, logging) plugs in as it is: the
+ * metrics counterpart of {@link SpanExporterSink}, with the same identity and failure rules. Every
+ * resource gets the guest's {@linkplain OtlpBatch#identity() identity}, replacing payload
+ * attributes under {@code spantransport.peer.}.
  *
  * <p>Decoding uses opentelemetry-proto's generated classes on the calling (receiver) thread; it is
  * not the span path, and a receiver only builds these batches when a metric sink is configured.
