@@ -10,11 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import dev.spantransport.policy.AttributePolicy;
 import dev.spantransport.spi.Signal;
-import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.logs.v1.ResourceLogs;
-import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -87,14 +84,7 @@ class OtlpPayloadCheckTest {
   @Test
   void aForgedIdentityOnALogRecordIsNoticedAndTheNextHonestRequestClearsIt() throws Exception {
     byte[] forged =
-        ExportLogsServiceRequest.newBuilder()
-            .addResourceLogs(
-                ResourceLogs.newBuilder()
-                    .addScopeLogs(
-                        ScopeLogs.newBuilder()
-                            .addLogRecords(
-                                SignalPayloads.logRecord(1, SignalPayloads.string(FORGED, "3")))))
-            .build()
+        SignalPayloads.logsOf(SignalPayloads.logRecord(1, SignalPayloads.string(FORGED, "3")))
             .toByteArray();
     assertEquals(1, check.countItems(Signal.LOGS, forged, 0, forged.length));
     assertTrue(check.needsRewrite());

@@ -49,15 +49,8 @@ class OtlpSignalCounterTest {
   @Test
   void notesAForgedIdentityKeyOnALogRecord() throws Exception {
     ExportLogsServiceRequest request =
-        ExportLogsServiceRequest.newBuilder()
-            .addResourceLogs(
-                ResourceLogs.newBuilder()
-                    .addScopeLogs(
-                        ScopeLogs.newBuilder()
-                            .addLogRecords(
-                                SignalPayloads.logRecord(
-                                    1, SignalPayloads.string("spantransport.peer.cid", "7")))))
-            .build();
+        SignalPayloads.logsOf(
+            SignalPayloads.logRecord(1, SignalPayloads.string("spantransport.peer.cid", "7")));
     byte[] bytes = request.toByteArray();
     assertEquals(1, counter.count(Signal.LOGS, bytes, 0, bytes.length));
     assertTrue(counter.hasReservedKeys());

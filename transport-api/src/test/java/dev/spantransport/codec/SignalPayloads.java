@@ -66,6 +66,17 @@ public final class SignalPayloads {
     return b.build();
   }
 
+  /** A request of one resource and scope holding {@code records}. */
+  public static ExportLogsServiceRequest logsOf(LogRecord... records) {
+    ScopeLogs.Builder scope = ScopeLogs.newBuilder();
+    for (LogRecord record : records) {
+      scope.addLogRecords(record);
+    }
+    return ExportLogsServiceRequest.newBuilder()
+        .addResourceLogs(ResourceLogs.newBuilder().addScopeLogs(scope))
+        .build();
+  }
+
   /** {@code resources} resources with {@code perResource} log records each. */
   public static ExportLogsServiceRequest logs(int resources, int perResource) {
     ExportLogsServiceRequest.Builder request = ExportLogsServiceRequest.newBuilder();
