@@ -435,8 +435,8 @@ public final class SpanReceiverBuilder {
    * Builds the receiver; {@link SpanReceiver#start()} binds it.
    *
    * @return a new receiver
-   * @throws IllegalStateException if no endpoint or no sink is set, or the budget is below twice
-   *     the max frame length
+   * @throws IllegalStateException if no endpoint or no sink of any signal is set, a legacy frame
+   *     decoder is set without a span sink, or the budget is below twice the max frame length
    */
   public SpanReceiver build() {
     if (endpoints.isEmpty()) {
@@ -446,8 +446,13 @@ public final class SpanReceiverBuilder {
     if (exporterSink != null) {
       allSinks.add(exporterSink);
     }
-    if (allSinks.isEmpty()) {
-      throw new IllegalStateException("at least one sink or span exporter must be set");
+    if (allSinks.isEmpty() && logSinks.isEmpty() && metricSinks.isEmpty()) {
+      throw new IllegalStateException(
+          "at least one sink (span, log or metric) or span exporter must be set");
+    }
+    if (allSinks.isEmpty() && legacyFrameDecoder != null) {
+      throw new IllegalStateException(
+          "a legacy frame decoder delivers spans: it needs a span sink or span exporter");
     }
     if (receiveBufferBudget < 2L * maxFrameLength) {
       throw new IllegalStateException(

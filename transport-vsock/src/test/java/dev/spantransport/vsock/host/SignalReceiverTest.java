@@ -8,6 +8,7 @@ import static dev.spantransport.vsock.host.TestGuest.spans;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
@@ -250,6 +251,61 @@ class SignalReceiverTest {
       assertEquals(2, guest.awaitAck(2).sequence());
     }
     assertEquals(2, spanSink.await().sequence());
+  }
+
+  @Test
+  void aHostWithOnlyALogSinkTakesLogsAndRejectsEverySpansBatchForGood() throws Exception {
+    SignalSink logSink = new SignalSink();
+    start(SpanReceiver.builder().addEndpoint(TestEndpoints.unix(socket())).addLogSink(logSink));
+    try (TestGuest guest = TestGuest.connect(socket())) {
+      guest.send(hello(11, Capabilities.LOGS | Capabilities.METRICS));
+      assertEquals(Capabilities.LOGS, offered(guest.next()));
+      guest.send(spans(1, otlp(1)));
+      Frame error = guest.next();
+      assertEquals(ERROR, error.type(), error.toString());
+      assertEquals(ErrorCode.BATCH_REJECTED, error.errorCode());
+      assertEquals(1, error.sequence());
+      assertTrue(error.message().contains("takes no spans"), error.message());
+      assertEquals(1, guest.awaitAck(1).sequence());
+      guest.send(frame(FrameType.LOGS, 2, logs(2).toByteArray()));
+      assertEquals(2, guest.awaitAck(2).sequence());
+    }
+    OtlpBatch logs = logSink.await();
+    assertEquals(2, logs.sequence());
+    assertEquals(2, ((LogBatch) logs).logRecordCount());
+  }
+
+  @Test
+  void otlpHttpTracePostIs404WhenTheReceiverHasOnlyALogSink() throws Exception {
+    int port = tcpPort();
+    SignalSink logSink = new SignalSink();
+    start(SpanReceiver.builder().addEndpoint(TestEndpoints.tcp(port)).addLogSink(logSink));
+    try (HttpTestClient client = HttpTestClient.connect(port)) {
+      client.send(HttpTestClient.protobufPost(otlp(1)));
+      assertEquals(404, client.read().status());
+      client.send(
+          HttpTestClient.request(
+              "POST",
+              "/v1/logs",
+              Map.of("Content-Type", "application/x-protobuf"),
+              logs(1).toByteArray()));
+      assertEquals(200, client.read().status(), "logs still served on the connection");
+    }
+    assertEquals(1, ((LogBatch) logSink.await()).logRecordCount());
+  }
+
+  @Test
+  void aReceiverNeedsASinkOfSomeSignalAndKataFramesNeedASpanSink() {
+    SpanReceiverBuilder none = SpanReceiver.builder().addEndpoint(TestEndpoints.unix(socket()));
+    IllegalStateException e = assertThrows(IllegalStateException.class, none::build);
+    assertTrue(e.getMessage().contains("at least one sink"), e.getMessage());
+    SpanReceiverBuilder kataWithoutSpans =
+        SpanReceiver.builder()
+            .addEndpoint(TestEndpoints.unix(socket()))
+            .addMetricSink(new SignalSink())
+            .setLegacyFrameDecoder((frame, offset, length) -> new byte[0]);
+    e = assertThrows(IllegalStateException.class, kataWithoutSpans::build);
+    assertTrue(e.getMessage().contains("legacy frame decoder"), e.getMessage());
   }
 
   @Test

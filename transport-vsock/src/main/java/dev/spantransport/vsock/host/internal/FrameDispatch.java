@@ -207,6 +207,16 @@ final class FrameDispatch implements FrameHandler {
       connection.park(offset); // every slot is taken: wait for one, without consuming the frame
       return;
     }
+    if (signal == Signal.TRACES && !context.accepts(Signal.TRACES)) {
+      // Spans need no capability (every guest sends them), so a host built with only log or
+      // metric sinks refuses each SPANS batch for good rather than ack what no sink took.
+      rejectBatch(
+          sequence,
+          Wire.BATCH_REJECTED,
+          "no_sink",
+          "SPANS frame: this host takes no spans (it has only log or metric sinks)");
+      return;
+    }
     if (signal != Signal.TRACES && !Capabilities.allows(capabilities, signal)) {
       rejectBatch(
           sequence,
