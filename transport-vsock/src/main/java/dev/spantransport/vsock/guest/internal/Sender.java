@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -40,6 +41,14 @@ import java.util.logging.Logger;
 public final class Sender implements Runnable, FrameHandler {
 
   private static final Logger logger = Logger.getLogger(Sender.class.getName());
+
+  /**
+   * Given to {@link Selector#select(Consumer, long)}: the one key's ready operations are read from
+   * the key after the select, so nothing is collected, and the JDK's selector adds no entry to a
+   * selected-key set per wakeup.
+   */
+  private static final Consumer<SelectionKey> READY_OPS_ON_KEY = key -> {};
+
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   /** Limit on frames from the host: control frames only, so small. */
@@ -388,8 +397,7 @@ public final class Sender implements Runnable, FrameHandler {
       if (flushDeadline != Long.MAX_VALUE) {
         timeout = Math.min(timeout, Math.max(0, flushDeadline - now));
       }
-      selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeout) + 1));
-      selector.selectedKeys().clear();
+      selector.select(READY_OPS_ON_KEY, Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeout) + 1));
       if (stopping) {
         return;
       }

@@ -11,10 +11,11 @@ import java.nio.channels.SocketChannel;
 import java.nio.channels.spi.SelectorProvider;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 
 /**
@@ -22,6 +23,10 @@ import java.util.logging.Level;
  * agent. {@link #doWork()} does one non-blocking round (accept, read, write, sink completions,
  * timers, shutdown) and returns how much it did; {@link LoopRunner} owns the thread and idles in
  * {@link #idle(long)} when there was nothing to do. Tests may call {@link #doWork()} directly.
+ *
+ * <p>Ready keys are taken with {@link Selector#select(Consumer, long)} and {@link
+ * Selector#selectNow(Consumer)} into an array the loop keeps, so that a steady stream of batches
+ * costs the JDK's selector no entry in a selected-key set and no iterator over it.
  *
  * <p>Channels from different {@link SelectorProvider}s (JDK sockets vs junixsocket AF_VSOCK) cannot
  * share a selector, so a receiver runs one loop per provider. A failure on one connection closes
@@ -42,6 +47,11 @@ public final class ReceiveLoop implements AutoCloseable {
   private final ArrayDeque<Connection> memoryWaiters = new ArrayDeque<>();
   private final AtomicReference<Slot> completions = new AtomicReference<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
+  // keys the last select reported, handled in order by the next doWork(): ready[readyNext..)
+  private SelectionKey[] ready = new SelectionKey[16];
+  private int readyCount;
+  private int readyNext;
+  private final Consumer<SelectionKey> collectReady = this::collectReady; // one for the loop's life
   private final CompletableResultCode terminated = new CompletableResultCode();
   private volatile long shutdownDeadline;
   private volatile boolean shutdownRequested;
@@ -100,13 +110,12 @@ public final class ReceiveLoop implements AutoCloseable {
     now = System.nanoTime();
     int work = 0;
     try {
-      // idle() may already have filled the selected set. Handle those keys first: junixsocket's
-      // selector clears the set on every select, and a hang-up it reported (an invalidated key) is
-      // never reported again.
-      if (selector.selectedKeys().isEmpty()) {
-        selector.selectNow();
+      // idle() may already have collected ready keys. Handle those first: a hang-up junixsocket's
+      // selector reported (an invalidated key) is never reported again.
+      if (readyNext == readyCount) {
+        selector.selectNow(collectReady);
       }
-      if (!selector.selectedKeys().isEmpty()) {
+      if (readyNext < readyCount) {
         work += handleSelected();
       }
     } catch (IOException | ClosedSelectorException e) {
@@ -145,20 +154,27 @@ public final class ReceiveLoop implements AutoCloseable {
       return;
     }
     try {
-      if (completions.get() == null) {
-        selector.select(millis);
+      if (completions.get() == null && readyNext == readyCount) {
+        selector.select(collectReady, millis);
       }
     } catch (IOException | ClosedSelectorException e) {
       context.connectionLog.log(Level.SEVERE, "selector failed", e);
     }
   }
 
+  /** Called by the selector for each ready key, on the loop thread, inside a select. */
+  private void collectReady(SelectionKey key) {
+    if (readyCount == ready.length) {
+      ready = Arrays.copyOf(ready, 2 * ready.length);
+    }
+    ready[readyCount++] = key;
+  }
+
   private int handleSelected() {
     int work = 0;
-    Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
-    while (keys.hasNext()) {
-      SelectionKey key = keys.next();
-      keys.remove();
+    while (readyNext < readyCount) {
+      SelectionKey key = ready[readyNext];
+      ready[readyNext++] = null; // no closed connection stays reachable from here
       Object attachment = key.attachment();
       if (attachment instanceof Listener) {
         if (key.isValid() && key.isAcceptable()) {
@@ -187,6 +203,8 @@ public final class ReceiveLoop implements AutoCloseable {
         crashed(c, e);
       }
     }
+    readyCount = 0;
+    readyNext = 0;
     return work;
   }
 
