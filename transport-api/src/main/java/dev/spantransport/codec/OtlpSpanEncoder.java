@@ -22,9 +22,9 @@ import java.util.Objects;
  * bytes, exactly the returned number of bytes. In steady state neither step allocates: the grouping
  * tables and the span buffer are kept and reused, strings are written as UTF-8 straight from their
  * characters, and the encoded bytes of attribute keys, of (key, value) pairs that keep repeating,
- * and of resources and scopes come from small caches of fixed size. (A {@code Value} attribute of
- * type {@code BYTES} is the one exception: reading it allocates a small {@code ByteBuffer} view. A
- * resource or scope seen for the first time allocates its cached bytes.)
+ * of event names and of resources and scopes come from small caches of fixed size. (A {@code Value}
+ * attribute of type {@code BYTES} is the one exception: reading it allocates a small {@code
+ * ByteBuffer} view. A resource or scope seen for the first time allocates its cached bytes.)
  *
  * <p>The bytes are the ones OpenTelemetry Java's {@code TraceRequestMarshaler} writes for the same
  * batch when every span shares one resource and one scope; with several groups, only the order of

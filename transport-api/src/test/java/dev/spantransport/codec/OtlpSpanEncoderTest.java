@@ -57,6 +57,58 @@ class OtlpSpanEncoderTest {
   }
 
   @Test
+  void writesTheSameBytesAsOpenTelemetryForRepeatedAndManyDistinctEventNames() {
+    // Event names come from a small cache by identity: constants that repeat, equal names that are
+    // other objects, more distinct names than it holds, non-ASCII names and names too long for it.
+    OtlpSpanEncoder encoder = new OtlpSpanEncoder();
+    Random random = new Random(11);
+    for (int round = 0; round < 20; round++) {
+      List<SpanData> spans = new ArrayList<>();
+      for (int s = 0; s < 30; s++) {
+        List<io.opentelemetry.sdk.trace.data.EventData> events = new ArrayList<>();
+        for (int e = 0; e < 4; e++) {
+          String name;
+          switch (random.nextInt(5)) {
+            case 0:
+              name = "cache.lookup";
+              break;
+            case 1:
+              name = new String("cache.lookup");
+              break;
+            case 2:
+              name = "event-" + random.nextInt(200);
+              break;
+            case 3:
+              name = "\u00e9v\u00e9nement-" + random.nextInt(3);
+              break;
+            default:
+              name = "an-event-name-that-is-longer-than-sixty-two-bytes-and-so-never-cached";
+          }
+          events.add(
+              io.opentelemetry.sdk.trace.data.EventData.create(
+                  100 + e, name, Attributes.of(AttributeKey.longKey("n"), (long) e)));
+        }
+        SpanData span = span("span-" + s, Attributes.empty());
+        spans.add(
+            TestSpanData.builder()
+                .setName(span.getName())
+                .setKind(span.getKind())
+                .setSpanContext(span.getSpanContext())
+                .setResource(span.getResource())
+                .setInstrumentationScopeInfo(span.getInstrumentationScopeInfo())
+                .setStatus(span.getStatus())
+                .setStartEpochNanos(1)
+                .setEndEpochNanos(2)
+                .setEvents(events)
+                .setTotalRecordedEvents(events.size())
+                .setHasEnded(true)
+                .build());
+      }
+      assertArrayEquals(otelBytes(spans), encoder.encode(spans), "round " + round);
+    }
+  }
+
+  @Test
   void writesTheSameBytesAsOpenTelemetryWhenKeysOutnumberTheKeyCache() {
     // More distinct keys per span than the key cache holds, so entries are replaced between the
     // size pass and the write pass of one span; plus keys too long to cache and non-ASCII keys.

@@ -6,7 +6,8 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.trace.data.EventData;
 
 /**
- * Writes an OTLP {@code Span.Event}: time, name, attributes and the dropped-attributes count.
+ * Writes an OTLP {@code Span.Event}: time, name, attributes and the dropped-attributes count. The
+ * encoded bytes of event names come from a small {@link KeyValueCache} by identity.
  *
  * <p>Not thread-safe; one per encoder. This class is internal and may change at any time.
  */
@@ -18,6 +19,8 @@ public final class SpanEventWriter {
 
   private final EncodeBuffer out;
   private final KeyValueWriter attributes;
+  // Event names are nearly always a few constants: their encoded field, by identity.
+  private final KeyValueCache names = new KeyValueCache(16);
 
   public SpanEventWriter(EncodeBuffer out, KeyValueWriter attributes) {
     this.out = out;
@@ -37,7 +40,15 @@ public final class SpanEventWriter {
     }
     String name = event.getName();
     if (!name.isEmpty()) {
-      p = out.writeStringField(p, TAG_NAME, name);
+      int k = names.keyIndex(name);
+      if (k >= 0) {
+        b = out.ensure(p, KeyValueCache.KEY_FIELD_BYTES + KeyValueCache.COPY_SLACK);
+        int field = p;
+        p = names.writeKeyField(k, b, p);
+        b[field] = TAG_NAME; // the cache holds it as a KeyValue.key field: same bytes, other tag
+      } else {
+        p = out.writeStringField(p, TAG_NAME, name);
+      }
     }
     Attributes eventAttributes = event.getAttributes();
     p = attributes.writeAttributes(p, TAG_ATTRIBUTES, eventAttributes);

@@ -26,7 +26,8 @@ public final class SpanIds {
     }
   }
 
-  private final byte[] ascii = new byte[32];
+  private final byte[] ascii = new byte[64];
+  private boolean parentCopied;
 
   /**
    * Writes the {@code bytes} bytes that the hex string {@code hex} stands for at {@code pos} of
@@ -44,6 +45,64 @@ public final class SpanIds {
       writeFixed64(dst, pos + (i >> 1), decode16(readFixed64(a, i), readFixed64(a, i + 8)));
     }
     return pos + bytes;
+  }
+
+  /**
+   * Writes the trace id field ({@code traceIdTag}, length 16, the bytes of {@code traceId}) and the
+   * span id field ({@code spanIdTag}, length 8, the bytes of {@code spanId}) at {@code pos} of
+   * {@code dst}, which has room for 28 bytes; returns the position after them. Also copies out
+   * {@code parentSpanId} (null: none) for a {@link #writeParentSpanId} that follows.
+   *
+   * <p>All the ids of a span are copied out of their strings before any is decoded: reading a copy
+   * straight after it was made can wait on the copy's wide stores reaching the cache, as the loads
+   * may not take their bytes from those stores directly.
+   */
+  @SuppressWarnings("deprecation") // getBytes(int, int, byte[], int): an intrinsic copy of ASCII
+  public int writeTraceAndSpanId(
+      byte[] dst,
+      int pos,
+      byte traceIdTag,
+      String traceId,
+      byte spanIdTag,
+      String spanId,
+      String parentSpanId) {
+    parentCopied = parentSpanId != null && parentSpanId.length() == 16;
+    if (parentCopied) {
+      parentSpanId.getBytes(0, 16, ascii, 48);
+    }
+    if (traceId.length() != 32 || spanId.length() != 16) {
+      dst[pos] = traceIdTag;
+      dst[pos + 1] = 16;
+      int p = write(dst, pos + 2, traceId, 16);
+      dst[p] = spanIdTag;
+      dst[p + 1] = 8;
+      return write(dst, p + 2, spanId, 8);
+    }
+    byte[] a = ascii;
+    traceId.getBytes(0, 32, a, 0);
+    spanId.getBytes(0, 16, a, 32);
+    dst[pos] = traceIdTag;
+    dst[pos + 1] = 16;
+    writeFixed64(dst, pos + 2, decode16(readFixed64(a, 0), readFixed64(a, 8)));
+    writeFixed64(dst, pos + 10, decode16(readFixed64(a, 16), readFixed64(a, 24)));
+    dst[pos + 18] = spanIdTag;
+    dst[pos + 19] = 8;
+    writeFixed64(dst, pos + 20, decode16(readFixed64(a, 32), readFixed64(a, 40)));
+    return pos + 28;
+  }
+
+  /**
+   * Writes the 8 bytes of {@code parentSpanId}, the parent id given to the {@link
+   * #writeTraceAndSpanId} just before, at {@code pos} of {@code dst}; returns the position after
+   * them.
+   */
+  public int writeParentSpanId(byte[] dst, int pos, String parentSpanId) {
+    if (!parentCopied) {
+      return write(dst, pos, parentSpanId, 8);
+    }
+    byte[] a = ascii;
+    writeFixed64(dst, pos, decode16(readFixed64(a, 48), readFixed64(a, 56)));
+    return pos + 8;
   }
 
   /**

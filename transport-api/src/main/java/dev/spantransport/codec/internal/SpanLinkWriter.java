@@ -41,12 +41,9 @@ public final class SpanLinkWriter {
     int start = pos + 2;
     int p = start;
     SpanContext context = link.getSpanContext();
-    b[p++] = TAG_TRACE_ID;
-    b[p++] = 16;
-    p = ids.write(b, p, context.getTraceId(), 16);
-    b[p++] = TAG_SPAN_ID;
-    b[p++] = 8;
-    p = ids.write(b, p, context.getSpanId(), 8);
+    p =
+        ids.writeTraceAndSpanId(
+            b, p, TAG_TRACE_ID, context.getTraceId(), TAG_SPAN_ID, context.getSpanId(), null);
     TraceState traceState = context.getTraceState();
     if (!traceState.isEmpty()) {
       p = traceStates.write(p, TAG_TRACE_STATE, traceState);

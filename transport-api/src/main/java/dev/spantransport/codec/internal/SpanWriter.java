@@ -78,22 +78,26 @@ public final class SpanWriter {
     int start = pos + 1 + SPAN_LENGTH_RESERVE;
     int p = start;
     SpanContext context = span.getSpanContext();
-    b[p++] = TAG_TRACE_ID;
-    b[p++] = 16;
-    p = ids.write(b, p, context.getTraceId(), 16);
-    b[p++] = TAG_SPAN_ID;
-    b[p++] = 8;
-    p = ids.write(b, p, context.getSpanId(), 8);
+    SpanContext parent = span.getParentSpanContext();
+    String parentSpanId = parent.isValid() ? parent.getSpanId() : null;
+    p =
+        ids.writeTraceAndSpanId(
+            b,
+            p,
+            TAG_TRACE_ID,
+            context.getTraceId(),
+            TAG_SPAN_ID,
+            context.getSpanId(),
+            parentSpanId);
     TraceState traceState = context.getTraceState();
     if (!traceState.isEmpty()) {
       p = traceStates.write(p, TAG_TRACE_STATE, traceState);
       b = out.ensure(p, 10);
     }
-    SpanContext parent = span.getParentSpanContext();
-    if (parent.isValid()) {
+    if (parentSpanId != null) {
       b[p++] = TAG_PARENT_SPAN_ID;
       b[p++] = 8;
-      p = ids.write(b, p, parent.getSpanId(), 8);
+      p = ids.writeParentSpanId(b, p, parentSpanId);
     }
     String name = span.getName();
     if (!name.isEmpty()) {
