@@ -4,18 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.spantransport.sink.SpanBatch;
-import dev.spantransport.sink.SpanSink;
+import dev.spantransport.vsock.SteadyStream;
 import dev.spantransport.vsock.host.SpanReceiver;
-import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -56,34 +49,14 @@ class VsockSpanExporterSteadyStateAllocationTest {
 
   @Test
   void aWarmExporterAllocatesNothingPerBatchOnTheExportingOrTheIoThread() throws Exception {
-    assumeTrue(
-        ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean,
-        "this JVM counts no allocation per thread");
-    com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    assumeTrue(threads.isThreadAllocatedMemorySupported(), "no per-thread allocation counter");
-    threads.setThreadAllocatedMemoryEnabled(true);
+    com.sun.management.ThreadMXBean threads = SteadyStream.allocationCounter();
     AtomicLong received = new AtomicLong();
-    SpanSink accepting =
-        new SpanSink() {
-          @Override
-          public CompletableResultCode accept(SpanBatch batch) {
-            received.addAndGet(batch.spanCount());
-            return CompletableResultCode.ofSuccess();
-          }
-
-          @Override
-          public CompletableResultCode shutdown() {
-            return CompletableResultCode.ofSuccess();
-          }
-        };
     Path socket = dir.resolve("host.sock");
     SpanReceiver receiver =
-        SpanReceiver.builder().addEndpoint("unix:" + socket).addSink(accepting).build();
-    assertTrue(receiver.start().join(10, TimeUnit.SECONDS).isSuccess());
+        SteadyStream.startReceiver(socket, batch -> received.addAndGet(batch.spanCount()));
     VsockSpanExporter exporter = VsockSpanExporter.builder().setEndpoint("unix:" + socket).build();
     try {
-      List<SpanData> batch = spans(20);
+      List<SpanData> batch = SteadyStream.spans(20);
       long ioThread = exporter.sender().thread().getId();
       AtomicLong inExport = new AtomicLong();
       AtomicLong onIoThread = new AtomicLong();
@@ -159,23 +132,5 @@ class VsockSpanExporterSteadyStateAllocationTest {
       assertTrue(result.isSuccess(), "export " + i + " failed");
     }
     return inExport;
-  }
-
-  private static List<SpanData> spans(int count) {
-    InMemorySpanExporter memory = InMemorySpanExporter.create();
-    SdkTracerProvider provider =
-        SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(memory)).build();
-    Tracer tracer = provider.get("allocation");
-    for (int i = 0; i < count; i++) {
-      tracer
-          .spanBuilder("GET /api/items/" + i)
-          .setAttribute("url.full", "https://shop.example.com/api/items/" + i)
-          .setAttribute("http.response.status_code", 200L)
-          .startSpan()
-          .end();
-    }
-    List<SpanData> spans = memory.getFinishedSpanItems(); // before close, which clears them
-    provider.close();
-    return spans;
   }
 }

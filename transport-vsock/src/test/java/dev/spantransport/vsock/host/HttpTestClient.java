@@ -66,7 +66,11 @@ final class HttpTestClient implements AutoCloseable {
   }
 
   static byte[] protobufPost(byte[] body) {
-    return request("POST", "/v1/traces", Map.of("Content-Type", "application/x-protobuf"), body);
+    return protobufPost("/v1/traces", body);
+  }
+
+  static byte[] protobufPost(String path, byte[] body) {
+    return request("POST", path, Map.of("Content-Type", "application/x-protobuf"), body);
   }
 
   static byte[] gzip(byte[] data) throws IOException {

@@ -7,31 +7,25 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spantransport.vsock.host.SteppedLoop.Channels;
 import dev.spantransport.vsock.host.TestSinks.HoldingSink;
 import dev.spantransport.vsock.host.TestSinks.RecordingSink;
 import dev.spantransport.vsock.host.TestSinks.Seen;
-import dev.spantransport.vsock.host.internal.Listener;
 import dev.spantransport.vsock.host.internal.ReceiveLoop;
-import dev.spantransport.vsock.host.internal.ReceiverConfig;
 import dev.spantransport.vsock.host.internal.ReceiverContext;
-import dev.spantransport.vsock.socket.internal.UnixTransport;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.newsclub.net.unix.AFUNIXServerSocketChannel;
-import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /**
  * A guest that writes its last frames and hangs up at once, on both kinds of listening channel.
@@ -42,16 +36,9 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
  */
 class ReceiveLoopHangUpTest {
 
-  /** Which channels the receive loop listens on. */
-  enum Channels {
-    JDK,
-    JUNIXSOCKET
-  }
-
-  private static final int MAX_ROUNDS = 2_000;
-
   @TempDir Path dir;
 
+  private SteppedLoop stepped;
   private ReceiveLoop loop;
   private ReceiverContext context;
 
@@ -67,40 +54,9 @@ class ReceiveLoopHangUpTest {
   }
 
   private void start(Channels channels, SpanReceiverBuilder builder) throws IOException {
-    ReceiverConfig config = builder.addEndpoint(TestEndpoints.unix(socket())).build().config();
-    context = new ReceiverContext(config);
-    ServerSocketChannel server;
-    if (channels == Channels.JUNIXSOCKET) {
-      AFUNIXServerSocketChannel s = AFUNIXServerSocketChannel.open();
-      s.bind(AFUNIXSocketAddress.of(socket()));
-      server = s;
-    } else {
-      server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-      server.bind(UnixDomainSocketAddress.of(socket()));
-    }
-    loop = new ReceiveLoop(context, server.provider());
-    loop.addListener(
-        new Listener(config.endpoints().get(0), new UnixTransport(), server, socket()));
-  }
-
-  /** Steps the loop until {@code condition} holds, in a bounded number of bounded rounds. */
-  private void stepUntil(BooleanSupplier condition, String what) {
-    for (int i = 0; i < MAX_ROUNDS && !condition.getAsBoolean(); i++) {
-      if (loop.doWork() == 0) {
-        loop.idle(5);
-      }
-    }
-    assertTrue(condition.getAsBoolean(), () -> "timed out waiting until " + what);
-  }
-
-  /** Steps the loop until a round does nothing. */
-  private void stepUntilQuiet() {
-    for (int i = 0; i < MAX_ROUNDS; i++) {
-      if (loop.doWork() == 0) {
-        return;
-      }
-    }
-    throw new AssertionError("the loop never went quiet");
+    stepped = SteppedLoop.start(channels, builder, socket());
+    loop = stepped.loop;
+    context = stepped.context;
   }
 
   /** Connects, writes {@code bytes} and closes without reading anything. */
@@ -151,7 +107,7 @@ class ReceiveLoopHangUpTest {
     }
     writeAndHangUp(concat(frames));
 
-    stepUntil(
+    stepped.stepUntil(
         () ->
             sink.seen.size() == batches
                 && context.connectionCount() == 0
@@ -175,7 +131,7 @@ class ReceiveLoopHangUpTest {
             .setLegacyFrameDecoder((buffer, offset, length) -> converted));
     writeAndHangUp(legacyFrames(frames));
 
-    stepUntil(
+    stepped.stepUntil(
         () ->
             sink.seen.size() == frames
                 && context.connectionCount() == 0
@@ -201,15 +157,15 @@ class ReceiveLoopHangUpTest {
     writeAndHangUp(legacyFrames(3));
 
     for (long sequence = 1; sequence <= 3; sequence++) {
-      stepUntil(() -> !sink.held.isEmpty(), "the sink holds the next batch");
-      stepUntilQuiet(); // the hang-up is seen while the window is full
+      stepped.stepUntil(() -> !sink.held.isEmpty(), "the sink holds the next batch");
+      stepped.stepUntilQuiet(); // the hang-up is seen while the window is full
       assertEquals(1, sink.held.size(), "window 1: one batch in the sink at a time");
       assertEquals(1, context.connectionCount(), "open until the rest is read");
       HoldingSink.Held held = sink.held.poll();
       assertEquals(sequence, held.seen().sequence());
       held.result().succeed();
     }
-    stepUntil(
+    stepped.stepUntil(
         () -> context.connectionCount() == 0 && context.bufferedBytes() == 0,
         "the connection closed and its buffers were released");
     assertTrue(sink.held.isEmpty());
@@ -224,7 +180,7 @@ class ReceiveLoopHangUpTest {
       guest.write(ByteBuffer.wrap(clientHello(5, 6, 1, 1)));
       guest.configureBlocking(false);
       ByteBuffer hello = ByteBuffer.allocate(256);
-      stepUntil(
+      stepped.stepUntil(
           () -> {
             try {
               guest.read(hello);
@@ -234,7 +190,7 @@ class ReceiveLoopHangUpTest {
             return hello.position() >= 16;
           },
           "the guest read SERVER_HELLO");
-      stepUntilQuiet();
+      stepped.stepUntilQuiet();
       assertEquals(1, context.connectionCount());
     }
 

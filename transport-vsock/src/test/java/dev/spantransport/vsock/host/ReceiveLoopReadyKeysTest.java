@@ -4,30 +4,23 @@ import static dev.spantransport.vsock.host.TestGuest.clientHello;
 import static dev.spantransport.vsock.host.TestGuest.otlp;
 import static dev.spantransport.vsock.host.TestGuest.spans;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spantransport.vsock.host.SteppedLoop.Channels;
 import dev.spantransport.vsock.host.TestSinks.RecordingSink;
-import dev.spantransport.vsock.host.internal.Listener;
 import dev.spantransport.vsock.host.internal.ReceiveLoop;
-import dev.spantransport.vsock.host.internal.ReceiverConfig;
 import dev.spantransport.vsock.host.internal.ReceiverContext;
-import dev.spantransport.vsock.socket.internal.UnixTransport;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.newsclub.net.unix.AFUNIXServerSocketChannel;
-import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /**
  * The loop takes ready keys from its selector through a callback into an array of its own: when
@@ -37,19 +30,12 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
  */
 class ReceiveLoopReadyKeysTest {
 
-  /** Which channels the receive loop listens on. */
-  enum Channels {
-    JDK,
-    JUNIXSOCKET
-  }
-
   /** More than the loop's first array of ready keys holds (16). */
   private static final int GUESTS = 40;
 
-  private static final int MAX_ROUNDS = 2_000;
-
   @TempDir Path dir;
 
+  private SteppedLoop stepped;
   private ReceiveLoop loop;
   private ReceiverContext context;
   private final List<SocketChannel> guests = new ArrayList<>();
@@ -69,43 +55,9 @@ class ReceiveLoopReadyKeysTest {
   }
 
   private void start(Channels channels, RecordingSink sink) throws IOException {
-    ReceiverConfig config =
-        SpanReceiver.builder()
-            .addSink(sink)
-            .addEndpoint(TestEndpoints.unix(socket()))
-            .build()
-            .config();
-    context = new ReceiverContext(config);
-    ServerSocketChannel server;
-    if (channels == Channels.JUNIXSOCKET) {
-      AFUNIXServerSocketChannel s = AFUNIXServerSocketChannel.open();
-      s.bind(AFUNIXSocketAddress.of(socket()));
-      server = s;
-    } else {
-      server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-      server.bind(UnixDomainSocketAddress.of(socket()));
-    }
-    loop = new ReceiveLoop(context, server.provider());
-    loop.addListener(
-        new Listener(config.endpoints().get(0), new UnixTransport(), server, socket()));
-  }
-
-  private void stepUntil(BooleanSupplier condition, String what) {
-    for (int i = 0; i < MAX_ROUNDS && !condition.getAsBoolean(); i++) {
-      if (loop.doWork() == 0) {
-        loop.idle(5);
-      }
-    }
-    assertTrue(condition.getAsBoolean(), () -> "timed out waiting until " + what);
-  }
-
-  private void stepUntilQuiet() {
-    for (int i = 0; i < MAX_ROUNDS; i++) {
-      if (loop.doWork() == 0) {
-        return;
-      }
-    }
-    throw new AssertionError("the loop never went quiet");
+    stepped = SteppedLoop.start(channels, SpanReceiver.builder().addSink(sink), socket());
+    loop = stepped.loop;
+    context = stepped.context;
   }
 
   @ParameterizedTest
@@ -118,8 +70,8 @@ class ReceiveLoopReadyKeysTest {
       guests.add(guest);
       guest.connect(UnixDomainSocketAddress.of(socket()));
     }
-    stepUntil(() -> context.connectionCount() == GUESTS, "every guest is connected");
-    stepUntilQuiet();
+    stepped.stepUntil(() -> context.connectionCount() == GUESTS, "every guest is connected");
+    stepped.stepUntilQuiet();
     assertEquals(0, sink.seen.size());
 
     byte[] frames = otlp(1);
@@ -133,7 +85,7 @@ class ReceiveLoopReadyKeysTest {
     loop.doWork();
     assertEquals(GUESTS, sink.seen.size(), "every ready connection's batch, in one round");
 
-    stepUntilQuiet();
+    stepped.stepUntilQuiet();
     loop.idle(1);
     assertEquals(0, loop.doWork(), "nothing is reported twice");
     assertEquals(GUESTS, sink.seen.size());

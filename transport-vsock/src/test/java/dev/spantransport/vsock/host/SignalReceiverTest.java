@@ -283,12 +283,7 @@ class SignalReceiverTest {
     try (HttpTestClient client = HttpTestClient.connect(port)) {
       client.send(HttpTestClient.protobufPost(otlp(1)));
       assertEquals(404, client.read().status());
-      client.send(
-          HttpTestClient.request(
-              "POST",
-              "/v1/logs",
-              Map.of("Content-Type", "application/x-protobuf"),
-              logs(1).toByteArray()));
+      client.send(HttpTestClient.protobufPost("/v1/logs", logs(1).toByteArray()));
       assertEquals(200, client.read().status(), "logs still served on the connection");
     }
     assertEquals(1, ((LogBatch) logSink.await()).logRecordCount());
@@ -376,12 +371,7 @@ class SignalReceiverTest {
             .addLogSink(logSink)
             .addMetricSink(metricSink));
     try (HttpTestClient client = HttpTestClient.connect(port)) {
-      client.send(
-          HttpTestClient.request(
-              "POST",
-              "/v1/logs",
-              Map.of("Content-Type", "application/x-protobuf"),
-              logs(3).toByteArray()));
+      client.send(HttpTestClient.protobufPost("/v1/logs", logs(3).toByteArray()));
       Response r = client.read();
       assertEquals(200, r.status());
       assertFalse(ExportLogsServiceResponse.parseFrom(r.body()).hasPartialSuccess());
@@ -417,12 +407,7 @@ class SignalReceiverTest {
     RecordingSink spans = new RecordingSink();
     start(SpanReceiver.builder().addEndpoint(TestEndpoints.tcp(port)).addSink(spans));
     try (HttpTestClient client = HttpTestClient.connect(port)) {
-      client.send(
-          HttpTestClient.request(
-              "POST",
-              "/v1/logs",
-              Map.of("Content-Type", "application/x-protobuf"),
-              logs(1).toByteArray()));
+      client.send(HttpTestClient.protobufPost("/v1/logs", logs(1).toByteArray()));
       assertEquals(404, client.read().status());
       client.send(HttpTestClient.protobufPost(otlp(1)));
       assertEquals(200, client.read().status(), "traces still served on the connection");
@@ -441,12 +426,7 @@ class SignalReceiverTest {
             .addMetricSink(metricSink)
             .setMaxSpansPerFrame(3));
     try (HttpTestClient client = HttpTestClient.connect(port)) {
-      client.send(
-          HttpTestClient.request(
-              "POST",
-              "/v1/metrics",
-              Map.of("Content-Type", "application/x-protobuf"),
-              metrics(5).toByteArray()));
+      client.send(HttpTestClient.protobufPost("/v1/metrics", metrics(5).toByteArray()));
       Response r = client.read();
       assertEquals(200, r.status());
       assertEquals(
