@@ -89,7 +89,7 @@ print(f"base image: {len(libs)} C libraries, {len(layer_bytes) // (1 << 20)} MiB
 EOF
 
 echo "== image (Jib, profile jib)"
-(cd "$ROOT" && mvn -B -q -Pjib -pl forwarder -am package -DskipTests \
+(cd "$ROOT" && mvn -B -q -Pjib -pl forwarder -am package -DskipTests -Dmaven.javadoc.skip=true \
   -Djib.from.image="tar://$WORK/base.tar")
 IMAGE="$ROOT/forwarder/target/span-transport-forwarder-image.tar"
 ls -l "$IMAGE"

@@ -13,6 +13,6 @@ stale() {
 }
 if stale "$forwarder" || stale "$examples"; then
   echo "building $forwarder and $examples ..." >&2
-  mvn -B -q -DskipTests -pl examples -am package
+  mvn -B -q -DskipTests -Dmaven.javadoc.skip=true -pl examples -am package # no javadoc jars for a demo
 fi
 exec java -cp "$examples:$forwarder" dev.spantransport.examples.demo.Demo "$@"
